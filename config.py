@@ -1,0 +1,87 @@
+"""Configuration, read from the environment. Tests pass TestConfig."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name, default=False):
+    """Read a yes/no setting from the environment."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for a running Engage; every secret comes from the environment."""
+
+    ENV_NAME = os.environ.get("ENGAGE_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'engage.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000"))
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    # Uploads: plan drafts as .md or .docx.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+    MAX_DRAFT_UPLOAD_BYTES = int(os.environ.get("MAX_DRAFT_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+    MAX_DRAFT_TEXT_CHARS = int(os.environ.get("MAX_DRAFT_TEXT_CHARS", "500000"))
+
+    # Login throttling, per account.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", "65536"))
+
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ["en", "cy"]
+
+    DEMO_PASSWORD = os.environ.get("ENGAGE_DEMO_PASSWORD")
+    TESTING = False
+
+    @classmethod
+    def check(cls, settings):
+        """Refuse to start without a secret key outside development."""
+        if not settings.get("SECRET_KEY"):
+            if settings.get("ENV_NAME") in ("development",) or settings.get("TESTING"):
+                settings["SECRET_KEY"] = _development_secret()
+            else:
+                raise RuntimeError(
+                    "SECRET_KEY must be set in the environment outside development "
+                    "(ENGAGE_ENV=%s)." % settings.get("ENV_NAME")
+                )
+
+
+def _development_secret():
+    """A per-checkout random key kept in instance/, for development only."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "dev-secret-key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway database, fast hashing."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    WTF_CSRF_ENABLED = False
+    SERVER_NAME = None

@@ -1,0 +1,91 @@
+"""Engage: consult on draft plans and publish the statement of consultation."""
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config import INSTANCE_DIR, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build the Flask application from a config class (Config by default)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config or Config)
+    Config.check(app.config)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_templates(app):
+    """Our templates first, then the GOV.UK Frontend macros."""
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    from engage import templating
+
+    templating.init_app(app)
+
+
+def register_extensions(app):
+    """Bind the unbound extensions to this app."""
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from engage import database, models  # noqa: F401  (models registers the tables)
+    from engage.extensions import babel, csrf, db, login_manager, migrate
+
+    database.configure_sqlite(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app)
+    WTFormsHelpers(app)
+    from engage.auth import services as auth_services
+
+    auth_services.init_login_manager(login_manager)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app):
+    """One blueprint per feature."""
+    from engage.auth import bp as auth_bp
+    from engage.consultations import bp as consultations_bp
+    from engage.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(consultations_bp)
+
+
+def register_errorhandlers(app):
+    """403, 404, 413 and 500 pages; 500 rolls the session back."""
+    from engage import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app):
+    """flask --app engage create-admin, demo, ..."""
+    from engage import cli
+
+    cli.init_app(app)

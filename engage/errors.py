@@ -1,0 +1,30 @@
+"""Error pages. The 500 handler rolls back so the next request starts clean."""
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+
+from engage.extensions import db
+
+
+def init_app(app):
+    """Register the error handlers."""
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/413.html"), 413
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/csrf.html", back=request.referrer), 400
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,52 @@
+"""Template globals and filters."""
+from datetime import date, datetime
+
+from flask import request
+from flask_login import current_user
+
+from engage.models.consultation import STATUS_LABELS, TRANSITION_VERBS
+
+
+def format_date(value):
+    """E.g. 5 March 2026 (GOV.UK style)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value.day} {value:%B %Y}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+def format_datetime(value):
+    """E.g. 5 March 2026 at 2:05pm."""
+    if not value:
+        return ""
+    hour = value.strftime("%I").lstrip("0") or "12"
+    return f"{format_date(value)} at {hour}:{value:%M}{value.strftime('%p').lower()}"
+
+
+STATUS_TAG_CLASSES = {
+    "draft": "govuk-tag--grey",
+    "open": "govuk-tag--green",
+    "closed": "govuk-tag--orange",
+    "analysing": "govuk-tag--purple",
+    "published": "govuk-tag--blue",
+    "archived": "govuk-tag--grey",
+}
+
+
+def init_app(app):
+    """Register filters and globals."""
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_TAG_CLASSES=STATUS_TAG_CLASSES,
+        TRANSITION_VERBS=TRANSITION_VERBS,
+        govukRebrand=False,
+    )
+
+    @app.context_processor
+    def navigation():
+        return {"current_user": current_user, "current_path": request.path}

@@ -1,0 +1,159 @@
+"""Who may do what (role x route), CSRF, and escaping of what people typed."""
+import pytest
+
+from engage.extensions import db
+from engage.models import Consultation, Membership
+from tests.conftest import csrf_token_from, login
+from tests.factories import DRAFT_MARKDOWN, make_consultation, make_user
+
+from engage.consultations import services
+
+# Every staff route, with the access level it needs. A new route must be added
+# here, or test_every_staff_route_is_in_the_matrix fails.
+ROUTES = {
+    "consultations.dashboard": ("GET", "/staff/", "any"),
+    "consultations.create": ("GET", "/staff/consultations/new", "officer"),
+    "consultations.overview": ("GET", "/staff/consultations/{c}", "view"),
+    "consultations.edit": ("GET", "/staff/consultations/{c}/edit", "manage"),
+    "consultations.change_status": ("POST", "/staff/consultations/{c}/status", "manage"),
+    "consultations.add_version": ("GET", "/staff/consultations/{c}/versions/new", "manage"),
+    "consultations.version": ("GET", "/staff/consultations/{c}/versions/1", "view"),
+    "consultations.compare": ("GET", "/staff/consultations/{c}/compare?from=1&to=2", "view"),
+    "consultations.questions": ("GET", "/staff/consultations/{c}/questions", "view"),
+    "consultations.add_question": ("GET", "/staff/consultations/{c}/questions/new", "manage"),
+    "consultations.edit_question": ("GET", "/staff/consultations/{c}/questions/{q}/edit", "manage"),
+    "consultations.move_question": ("POST", "/staff/consultations/{c}/questions/{q}/move", "manage"),
+    "consultations.delete_question": ("GET", "/staff/consultations/{c}/questions/{q}/delete", "manage"),
+}
+
+# (role, member of the consultation?) -> levels they have.
+LEVELS = {
+    ("admin", False): {"any", "officer", "view", "manage"},
+    ("officer", False): {"any", "officer", "view", "manage"},
+    ("facilitator", True): {"any", "view"},
+    ("reviewer", True): {"any", "view"},
+    ("facilitator", False): {"any"},
+    ("reviewer", False): {"any"},
+}
+
+
+def test_every_staff_route_is_in_the_matrix(app):
+    staff_endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                       if rule.rule.startswith("/staff")}
+    assert staff_endpoints == set(ROUTES)
+
+
+@pytest.fixture
+def two_consultations(app):
+    """Two consultations with two drafts and a question each."""
+    result = []
+    for title in ("Ours", "Theirs"):
+        consultation = make_consultation(title=title, with_draft=True, with_question=True)
+        services.add_plan_version(consultation, "Second draft", DRAFT_MARKDOWN + "\n## 9. New\n\nNew text.\n")
+        db.session.commit()
+        result.append(consultation)
+    return result
+
+
+def _url(template, consultation):
+    return template.format(c=consultation.id, q=consultation.questions[0].id)
+
+
+@pytest.mark.parametrize("role,member", list(LEVELS))
+def test_role_by_route_matrix(app, two_consultations, role, member):
+    ours, _ = two_consultations
+    user = make_user(role)
+    if member:
+        db.session.add(Membership(user=user, consultation=ours, role=role))
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    for endpoint, (method, template, level) in ROUTES.items():
+        url = _url(template, ours)
+        response = client.open(url, method=method, data={"status": "open", "direction": "up"})
+        if level in LEVELS[(role, member)]:
+            assert response.status_code in (200, 302), f"{role} should reach {endpoint}: {response.status_code}"
+            if response.status_code == 302:
+                assert "/auth/login" not in response.headers["Location"]
+        else:
+            assert response.status_code == 403, f"{role} (member={member}) reached {endpoint}"
+
+
+def test_anonymous_users_are_sent_to_sign_in(app, two_consultations):
+    ours, _ = two_consultations
+    client = app.test_client()
+    for endpoint, (method, template, level) in ROUTES.items():
+        response = client.open(_url(template, ours), method=method)
+        assert response.status_code == 302, endpoint
+        assert "/auth/login" in response.headers["Location"], endpoint
+
+
+def test_another_consultations_question_is_not_found(app, two_consultations):
+    ours, theirs = two_consultations
+    officer = make_user("officer")
+    client = app.test_client()
+    login(client, officer)
+    foreign = theirs.questions[0].id
+    for suffix in ("edit", "delete"):
+        assert client.get(f"/staff/consultations/{ours.id}/questions/{foreign}/{suffix}").status_code == 404
+    assert client.post(f"/staff/consultations/{ours.id}/questions/{foreign}/move",
+                       data={"direction": "up"}).status_code == 404
+
+
+def test_facilitator_only_sees_their_consultations_on_the_dashboard(app, two_consultations):
+    ours, theirs = two_consultations
+    facilitator = make_user("facilitator")
+    db.session.add(Membership(user=facilitator, consultation=ours, role="facilitator"))
+    db.session.commit()
+    client = app.test_client()
+    login(client, facilitator)
+    page = client.get("/staff/").get_data(as_text=True)
+    assert ">Ours<" in page
+    assert ">Theirs<" not in page
+    assert "Create a consultation" not in page
+
+
+def test_facilitator_cannot_edit_a_consultation(app, two_consultations):
+    ours, _ = two_consultations
+    facilitator = make_user("facilitator")
+    db.session.add(Membership(user=facilitator, consultation=ours, role="facilitator"))
+    db.session.commit()
+    client = app.test_client()
+    login(client, facilitator)
+    response = client.post(f"/staff/consultations/{ours.id}/edit", data={"title": "Hijacked"})
+    assert response.status_code == 403
+    db.session.rollback()
+    assert db.session.get(Consultation, ours.id).title == "Ours"
+
+
+def test_csrf_rejects_a_post_without_a_token(csrf_app, make_user):
+    officer = make_user("officer")
+    client = csrf_app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = csrf_token_from(page)
+    # Sign-in itself without the token fails...
+    response = client.post("/auth/login", data={"email": officer.email, "password": "correct horse battery staple"})
+    assert response.status_code == 400
+    assert "Your form could not be sent" in response.get_data(as_text=True)
+    # ...and with it succeeds.
+    response = client.post("/auth/login", data={"email": officer.email, "password": "correct horse battery staple",
+                                                "csrf_token": token})
+    assert response.status_code == 302
+    response = client.post("/staff/consultations/new", data={"title": "No token"})
+    assert response.status_code == 400
+    assert Consultation.query.count() == 0
+
+
+def test_text_people_type_is_escaped_everywhere(officer_client, officer):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    consultation = make_consultation(title=payload, user=officer, summary=payload, organisation=payload,
+                                     localities=[payload], with_draft=True)
+    services.add_question(consultation, payload, hint=payload)
+    db.session.commit()
+    for url in ("/staff/", f"/staff/consultations/{consultation.id}",
+                f"/staff/consultations/{consultation.id}/questions",
+                f"/staff/consultations/{consultation.id}/edit"):
+        page = officer_client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page, url
+        assert "<img src=x" not in page, url
+        assert "&lt;script&gt;" in page, url
