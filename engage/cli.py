@@ -1,5 +1,6 @@
 """Command-line tasks: flask --app engage create-admin | demo."""
 import secrets
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -32,22 +33,38 @@ def init_app(app):
         """Load the demo partnership, consultation and accounts (all marked as demo)."""
         from engage.demo import DEMO_EMAILS, database_is_empty, load_demo
 
+        saved = Path(current_app.instance_path) / "demo-password"
         if not database_is_empty():
-            if if_empty:
-                click.echo("The database already has consultations: demo data not loaded.")
-                return
-            raise click.ClickException("The database already has consultations; demo data is "
-                                       "only loaded into an empty database.")
+            if not if_empty:
+                raise click.ClickException("The database already has consultations; demo data is "
+                                           "only loaded into an empty database.")
+            click.echo("The database already has consultations: demo data not loaded.")
+            _print_logins(DEMO_EMAILS, current_app.config.get("DEMO_PASSWORD"), saved)
+            return
         password = current_app.config.get("DEMO_PASSWORD")
-        generated = not password
-        if generated:
+        if password:
+            from engage.auth.services import password_problem
+
+            problem = password_problem(password)
+            if problem:
+                raise click.ClickException(f"ENGAGE_DEMO_PASSWORD: {problem}")
+        else:
             password = secrets.token_urlsafe(12)
+            # Kept (owner-only) so that the next start can print it again.
+            saved.write_text(password)
+            saved.chmod(0o600)
         summary = load_demo(password, responses=responses)
         db.session.commit()
         click.echo(f"Demo consultation loaded: {summary['responses']} responses, "
                    f"{summary['feedback_items']} feedback items, {summary['events']} events.")
-        click.echo("Demo accounts: " + ", ".join(DEMO_EMAILS.values()))
-        if generated:
-            click.echo(f"Demo password (generated, set ENGAGE_DEMO_PASSWORD to choose): {password}")
-        else:
-            click.echo("Demo password: the value of ENGAGE_DEMO_PASSWORD")
+        _print_logins(DEMO_EMAILS, current_app.config.get("DEMO_PASSWORD"), saved)
+
+
+def _print_logins(emails, configured_password, saved):
+    """Tell the person starting Engage how to sign in to the demo."""
+    click.echo("Demo accounts: " + ", ".join(emails.values()))
+    if configured_password:
+        click.echo("Demo password: the value of ENGAGE_DEMO_PASSWORD")
+    elif saved.exists():
+        click.echo(f"Demo password (generated; set ENGAGE_DEMO_PASSWORD to choose your own): "
+                   f"{saved.read_text().strip()}")

@@ -330,3 +330,19 @@ def test_dashboard_shows_status_dates_and_response_counts(officer_client, office
     assert "Open" in page
     row = page.split("Care homes review", 1)[1].split("</tr>", 1)[0]
     assert ">2<" in row.replace(" ", "")
+
+
+def test_a_locality_with_responses_cannot_be_removed(officer_client, officer):
+    consultation = make_consultation(user=officer, status="open", localities=["North", "South"])
+    north = consultation.localities[0]
+    make_response(consultation, locality=north)
+    from tests.test_consultations import consultation_form as full_form
+
+    data = full_form(localities="South\nEast")
+    response = post_form(officer_client, f"/staff/consultations/{consultation.id}/edit", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "You cannot remove “North”" in page
+    assert "East" in page  # what they typed is kept
+    db.session.rollback()
+    assert [loc.name for loc in db.session.get(Consultation, consultation.id).localities] == ["North", "South"]

@@ -124,6 +124,11 @@ class PlanVersionForm(FlaskForm):
                 raise ValidationError("The selected file must be a .docx, .md or .txt file")
         except DocxError as problem:
             raise ValidationError(str(problem)) from None
+        limit = current_app.config["MAX_DRAFT_TEXT_CHARS"]
+        if len(self.markdown) > limit:
+            self.markdown = None
+            raise ValidationError(f"The draft in this file is longer than {limit:,} characters. "
+                                  "Split it into smaller drafts.")
 
     def validate(self, extra_validators=None):
         """One of pasted text or a file is needed, and it must contain sections."""

@@ -5,9 +5,13 @@ import unicodedata
 
 from engage import audit
 from engage.extensions import db
+from sqlalchemy import func
+
 from engage.models import (
-    Consultation, Locality, PlanSection, PlanVersion, Question, StakeholderGroup,
+    Consultation, EngagementEvent, EventAttendance, Locality, PlanSection, PlanVersion, Question, Response,
+    StakeholderGroup,
 )
+from engage.models.response import response_group
 from engage.models.consultation import DEFAULT_GROUPS, PRESCRIBED_GROUPS
 from engage.plans.markdown import render
 from engage.plans.sections import split_into_sections
@@ -63,10 +67,30 @@ def create_consultation(user, title, summary="", organisation="", plan_type=None
     return consultation
 
 
+class StillInUse(ValueError):
+    """A locality or group cannot be removed: responses or events refer to it."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
+
+
+def _in_use(model_column, ids):
+    """How many rows of model_column's table refer to any of ids."""
+    if not ids:
+        return 0
+    return db.session.query(func.count()).filter(model_column.in_(ids)).scalar()
+
+
 def set_localities(consultation, names):
     """Make the consultation's localities exactly names, keeping existing rows."""
     names = _clean_lines(names)
     existing = {locality.name: locality for locality in consultation.localities}
+    removed = [loc for name, loc in existing.items() if name not in names and loc.id is not None]
+    removed_ids = [loc.id for loc in removed]
+    if _in_use(Response.locality_id, removed_ids) or _in_use(EngagementEvent.locality_id, removed_ids):
+        raise StillInUse("You cannot remove " + ", ".join(f"“{loc.name}”" for loc in removed)
+                         + ": responses or events already refer to it.", field="localities")
     kept = []
     for position, name in enumerate(names):
         locality = existing.pop(name, None) or Locality(name=name)
@@ -79,6 +103,11 @@ def set_stakeholder_groups(consultation, names):
     """Make the consultation's stakeholder groups exactly names, keeping existing rows."""
     names = _clean_lines(names)
     existing = {group.name: group for group in consultation.stakeholder_groups}
+    removed = [g for name, g in existing.items() if name not in names and g.id is not None]
+    removed_ids = [g.id for g in removed]
+    if _in_use(response_group.c.group_id, removed_ids) or _in_use(EventAttendance.group_id, removed_ids):
+        raise StillInUse("You cannot remove " + ", ".join(f"“{g.name}”" for g in removed)
+                         + ": responses or events already refer to it.", field="stakeholder_groups")
     kept = []
     for position, name in enumerate(names):
         group = existing.pop(name, None) or StakeholderGroup(name=name)

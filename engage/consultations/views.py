@@ -99,16 +99,21 @@ def edit(consultation_id):
         form.localities.data = "\n".join(loc.name for loc in consultation.localities)
         form.stakeholder_groups.data = "\n".join(g.name for g in consultation.stakeholder_groups)
     if form.validate_on_submit():
-        services.update_consultation(
-            consultation, current_user, title=form.title.data, summary=form.summary.data,
-            organisation=form.organisation.data, plan_type=form.plan_type.data,
-            opens_on=form.opens_on.data, closes_on=form.closes_on.data,
-            contact_email=form.contact_email.data or "",
-            localities=form.locality_names, stakeholder_groups=form.group_names,
-        )
-        db.session.commit()
-        flash("Consultation details saved.", "success")
-        return redirect(url_for(".overview", consultation_id=consultation.id))
+        try:
+            services.update_consultation(
+                consultation, current_user, title=form.title.data, summary=form.summary.data,
+                organisation=form.organisation.data, plan_type=form.plan_type.data,
+                opens_on=form.opens_on.data, closes_on=form.closes_on.data,
+                contact_email=form.contact_email.data or "",
+                localities=form.locality_names, stakeholder_groups=form.group_names,
+            )
+        except services.StillInUse as problem:
+            db.session.rollback()
+            form[problem.field].errors.append(str(problem))
+        else:
+            db.session.commit()
+            flash("Consultation details saved.", "success")
+            return redirect(url_for(".overview", consultation_id=consultation.id))
     return render_template("consultations/form.html", form=form, consultation=consultation), _status(form)
 
 
