@@ -45,6 +45,20 @@ class Config:
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", "65536"))
 
+    # Abuse without barriers: per-IP limits on starting and submitting responses.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://"))
+    RATELIMIT_HEADERS_ENABLED = True
+    SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "20 per minute;200 per hour")
+
+    # Save and return by email: only when an SMTP server is configured.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "cy"]
 
@@ -85,3 +99,6 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 1024
     WTF_CSRF_ENABLED = False
     SERVER_NAME = None
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SMTP_HOST = ""

@@ -50,15 +50,17 @@ def register_extensions(app):
     """Bind the unbound extensions to this app."""
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from engage import database, models  # noqa: F401  (models registers the tables)
-    from engage.extensions import babel, csrf, db, login_manager, migrate
+    from engage import database, models, templating  # noqa: F401  (models registers the tables)
+    from engage.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     database.configure_sqlite(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=templating.select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    limiter.init_app(app)
     WTFormsHelpers(app)
     from engage.auth import services as auth_services
 
@@ -71,8 +73,10 @@ def register_blueprints(app):
     from engage.auth import bp as auth_bp
     from engage.consultations import bp as consultations_bp
     from engage.main import bp as main_bp
+    from engage.public import bp as public_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
 

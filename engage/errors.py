@@ -1,5 +1,5 @@
 """Error pages. The 500 handler rolls back so the next request starts clean."""
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from engage.extensions import db
@@ -22,7 +22,17 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
+        from engage.public.views import RERENDER_ON_CSRF_ERROR
+
+        if request.endpoint in RERENDER_ON_CSRF_ERROR:
+            # A long answer typed over an expired token: show it again, unsaved, with a fresh token.
+            g.csrf_failed = True
+            return app.view_functions[request.endpoint](**(request.view_args or {}))
         return render_template("errors/csrf.html", back=request.referrer), 400
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return render_template("errors/429.html"), 429
 
     @app.errorhandler(500)
     def server_error(error):

@@ -1,7 +1,7 @@
 """Template globals and filters."""
 from datetime import date, datetime
 
-from flask import request
+from flask import current_app, request, session
 from flask_login import current_user
 
 from engage.models.consultation import STATUS_LABELS, TRANSITION_VERBS
@@ -36,6 +36,14 @@ STATUS_TAG_CLASSES = {
 }
 
 
+def select_locale():
+    """Welsh or English: the visitor's choice, else English."""
+    choice = session.get("lang") if request else None
+    if choice in current_app.config["LANGUAGES"]:
+        return choice
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def init_app(app):
     """Register filters and globals."""
     app.add_template_filter(format_date, "date")
@@ -49,4 +57,5 @@ def init_app(app):
 
     @app.context_processor
     def navigation():
-        return {"current_user": current_user, "current_path": request.path}
+        return {"current_user": current_user, "current_path": request.path, "current_locale": select_locale(),
+                "current_full_path": request.full_path.rstrip("?")}

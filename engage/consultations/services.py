@@ -19,6 +19,7 @@ from engage.plans.sections import split_into_sections
 
 def slugify(text, max_length=80):
     """A URL-safe slug from a title."""
+    text = re.sub(r"[\u2010-\u2015]", "-", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()
     return text[:max_length].strip("-") or "consultation"

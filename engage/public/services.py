@@ -1,0 +1,183 @@
+"""The respondent's journey: drafts, private links, submission, change and withdrawal.
+
+Services flush and never commit; the view commits once per request.
+"""
+import hashlib
+import secrets
+from datetime import date
+
+from sqlalchemy import update
+
+from engage import audit
+from engage.extensions import db
+from engage.models import Answer, EqualityMonitoring, FeedbackItem, FeedbackItemRevision, Response, utcnow
+from engage.models.response import LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT
+
+# No 0/O or 1/I/L: references are read out over the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def accepting_responses(consultation, today=None):
+    """Open, and the closing date has not passed."""
+    today = today or date.today()
+    if consultation.status != "open":
+        return False
+    if consultation.opens_on and today < consultation.opens_on:
+        return False
+    return not (consultation.closes_on and today > consultation.closes_on)
+
+
+def new_reference():
+    """A unique, human-friendly reference such as ENG-7KQ4PX."""
+    while True:
+        reference = "ENG-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        if not db.session.query(Response.query.filter_by(reference=reference).exists()).scalar():
+            return reference
+
+
+def hash_token(token):
+    """Only this hash of a private link's token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_response(consultation):
+    """A new draft response and the token for its private link (shown once)."""
+    token = secrets.token_urlsafe(24)
+    response = Response(
+        consultation=consultation, reference=new_reference(), status="draft", channel="online",
+        resume_token_hash=hash_token(token),
+    )
+    db.session.add(response)
+    db.session.flush()
+    return response, token
+
+
+def new_private_link(response):
+    """Replace the response's private link token (the old link stops working)."""
+    token = secrets.token_urlsafe(24)
+    response.resume_token_hash = hash_token(token)
+    db.session.flush()
+    return token
+
+
+def response_for_token(token):
+    """The response a private link points to, or None."""
+    if not token or len(token) > 100:
+        return None
+    return Response.query.filter_by(resume_token_hash=hash_token(token)).first()
+
+
+def save_about_you(response, respondent_type, organisation_name, groups, locality_choice, localities):
+    """Who is responding: individual or organisation, groups, locality."""
+    response.respondent_type = respondent_type
+    response.organisation_name = organisation_name.strip() if respondent_type == "organisation" else ""
+    response.groups = list(groups)
+    response.locality = None
+    response.locality_other = ""
+    if locality_choice in (LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT):
+        response.locality_other = locality_choice
+    else:
+        response.locality = next((loc for loc in localities if str(loc.id) == locality_choice), None)
+    db.session.flush()
+
+
+def answers_by_question(response):
+    """The response's answers keyed by question id."""
+    return {answer.question_id: answer for answer in response.answers}
+
+
+def save_answers(response, values):
+    """Store answers: values maps a question to text (str) or choices (list)."""
+    existing = answers_by_question(response)
+    for question, value in values.items():
+        answer = existing.get(question.id)
+        if answer is None:
+            answer = Answer(question=question)
+            response.answers.append(answer)
+        if isinstance(value, list):
+            answer.choices = value
+            answer.text = ""
+        else:
+            answer.text = value.strip()
+            answer.choices = []
+        if response.status == "submitted":
+            _sync_feedback_item(response, answer)
+    db.session.flush()
+
+
+def save_consent(response, consent):
+    """Publication consent: publish_named, publish_anonymous or do_not_publish."""
+    response.consent = consent
+    db.session.flush()
+
+
+def save_equality(response, values):
+    """Optional equality answers, in their own table."""
+    record = EqualityMonitoring.query.filter_by(response_id=response.id).first()
+    if record is None:
+        record = EqualityMonitoring(consultation_id=response.consultation_id, response_id=response.id)
+        db.session.add(record)
+    for name, value in values.items():
+        setattr(record, name, value or "")
+    db.session.flush()
+    return record
+
+
+def has_equality_answers(response):
+    """True if the respondent answered any equality question."""
+    return db.session.query(
+        EqualityMonitoring.query.filter_by(response_id=response.id).exists()).scalar()
+
+
+def submit(response):
+    """Submit a draft exactly once; True if this call submitted it.
+
+    A conditional UPDATE makes a double click or a replayed request a no-op.
+    """
+    result = db.session.execute(
+        update(Response).where(Response.id == response.id, Response.status == "draft")
+        .values(status="submitted", submitted_at=utcnow(), updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(response)
+        return False
+    db.session.refresh(response)
+    for answer in response.answers:
+        _sync_feedback_item(response, answer)
+    db.session.flush()
+    audit.record("response.submitted", response, consultation=response.consultation, reference=response.reference)
+    return True
+
+
+def withdraw(response):
+    """Withdraw a submitted response: it no longer counts, its feedback items go."""
+    if response.status != "submitted":
+        return False
+    response.status = "withdrawn"
+    response.withdrawn_at = utcnow()
+    FeedbackItem.query.filter_by(response_id=response.id).delete(synchronize_session=False)
+    db.session.flush()
+    audit.record("response.withdrawn", response, consultation=response.consultation, reference=response.reference)
+    return True
+
+
+def _sync_feedback_item(response, answer):
+    """Every non-empty free-text answer of a submitted response is one feedback item."""
+    question = answer.question
+    if question is None or question.kind != "free_text":
+        return
+    item = FeedbackItem.query.filter_by(answer_id=answer.id).first() if answer.id else None
+    if not answer.text:
+        if item is not None:
+            db.session.delete(item)
+        return
+    if item is None:
+        db.session.add(FeedbackItem(
+            consultation_id=response.consultation_id, text=answer.text, source="answer",
+            response=response, answer=answer, question=question, section=question.section,
+        ))
+    elif item.text != answer.text:
+        db.session.add(FeedbackItemRevision(item=item, action="respondent_change", before_text=item.text,
+                                            after_text=answer.text))
+        item.text = answer.text

@@ -1,0 +1,468 @@
+"""Public pages and the respondent's journey (GOV.UK question pages).
+
+The draft response lives in the database from the first page; the browser
+session remembers which one is yours, and the private link brings it back.
+"""
+from datetime import date
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from engage.extensions import db, limiter
+from engage.mail import mail_configured, send_private_link
+from engage.models import Consultation, EngagementEvent, utcnow
+from engage.models.response import LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT
+from engage.public import bp, services
+from engage.public.forms import (
+    AboutYouForm, CheckAnswersForm, ConsentForm, EmailLinkForm, EqualityForm, StartForm, WithdrawForm,
+    question_form_class,
+)
+
+PUBLIC_STATUSES = ("open", "closed", "analysing", "published")
+# Journey pages whose form is shown again, text intact, when the CSRF token expired.
+RERENDER_ON_CSRF_ERROR = set()
+
+
+def rerender_on_csrf_error(view):
+    """Mark a view as safe to re-show with the posted data after a CSRF failure."""
+    RERENDER_ON_CSRF_ERROR.add(f"{bp.name}.{view.__name__}")
+    return view
+
+
+def submission_limit():
+    """Per-IP limit on starting and submitting responses (configurable)."""
+    return current_app.config["SUBMISSION_RATE_LIMIT"]
+
+
+# --- Finding things ------------------------------------------------------------
+
+def _public_consultation(slug):
+    """A consultation the public may see."""
+    consultation = Consultation.query.filter_by(slug=slug).first()
+    if consultation is None or consultation.status not in PUBLIC_STATUSES:
+        abort(404)
+    return consultation
+
+
+def _journey_key(consultation):
+    return str(consultation.id)
+
+
+def _remember(consultation, response, token):
+    """This browser session is working on this response."""
+    journeys = dict(session.get("journeys", {}))
+    journeys[_journey_key(consultation)] = {"response": response.id, "token": token}
+    session["journeys"] = journeys
+
+
+def _forget(consultation):
+    journeys = dict(session.get("journeys", {}))
+    journeys.pop(_journey_key(consultation), None)
+    session["journeys"] = journeys
+
+
+def _session_response(consultation):
+    """The response this browser is working on, or None."""
+    entry = session.get("journeys", {}).get(_journey_key(consultation))
+    if not entry:
+        return None
+    from engage.models import Response
+
+    response = db.session.get(Response, entry.get("response"))
+    if response is None or response.consultation_id != consultation.id or response.status == "withdrawn":
+        _forget(consultation)
+        return None
+    return response
+
+
+def _private_token(consultation, response):
+    """The token of the private link (a new one if this session never had it)."""
+    entry = session.get("journeys", {}).get(_journey_key(consultation), {})
+    token = entry.get("token")
+    if not token or services.hash_token(token) != response.resume_token_hash:
+        token = services.new_private_link(response)
+        db.session.commit()
+        _remember(consultation, response, token)
+    return token
+
+
+def _closed_page(consultation):
+    """A polite refusal once the consultation has closed."""
+    not_yet_open = consultation.status == "open" and bool(consultation.opens_on) \
+        and date.today() < consultation.opens_on
+    return render_template("public/closed.html", consultation=consultation, not_yet_open=not_yet_open), 410
+
+
+def _journey(slug, create=False):
+    """(consultation, response) for a journey page, or a response to return instead."""
+    consultation = _public_consultation(slug)
+    if not services.accepting_responses(consultation):
+        return consultation, None, _closed_page(consultation)
+    response = _session_response(consultation)
+    if response is None and create:
+        # A POST whose session was lost (e.g. it expired): keep what they typed.
+        response, token = services.start_response(consultation)
+        _remember(consultation, response, token)
+    if response is None:
+        flash(_("Start your response here. If you saved a response, use the private link we gave you."), "info")
+        return consultation, None, redirect(url_for(".start", slug=slug))
+    return consultation, response, None
+
+
+def _question_pages(consultation):
+    """Questions grouped into pages: one per section of the plan, then general questions."""
+    latest = consultation.latest_version
+    section_ids = [s.id for s in latest.sections] if latest else []
+    by_section = {}
+    general = []
+    for question in consultation.questions:
+        if question.section_id in section_ids:
+            by_section.setdefault(question.section_id, []).append(question)
+        else:
+            general.append(question)
+    pages = [{"section": section, "questions": by_section[section.id]}
+             for section in (latest.sections if latest else []) if section.id in by_section]
+    if general:
+        pages.append({"section": None, "questions": general})
+    return pages
+
+
+def _next_url(slug, after, page_count, page=None):
+    """Where "Save and continue" goes next (back to check answers when changing)."""
+    if request.args.get("return") == "check":
+        return url_for(".check", slug=slug)
+    if after == "about":
+        return url_for(".questions", slug=slug, page=1) if page_count else url_for(".consent", slug=slug)
+    if after == "questions":
+        if page < page_count:
+            return url_for(".questions", slug=slug, page=page + 1)
+        return url_for(".consent", slug=slug)
+    if after == "consent":
+        return url_for(".equality", slug=slug)
+    return url_for(".check", slug=slug)
+
+
+def _page_state():
+    """Whether this POST is being re-shown after a CSRF failure."""
+    return bool(g.get("csrf_failed"))
+
+
+def _saving():
+    """True for a POST that should be saved (not a re-show after a CSRF failure)."""
+    return request.method == "POST" and not _page_state()
+
+
+# --- Public pages ----------------------------------------------------------------
+
+@bp.route("/consultations/<slug>")
+def consultation(slug):
+    """What is being consulted on, when, by whom, and the ways to respond."""
+    consultation = _public_consultation(slug)
+    upcoming = (EngagementEvent.query.filter_by(consultation_id=consultation.id, is_public=True)
+                .filter(EngagementEvent.starts_at >= utcnow()).order_by(EngagementEvent.starts_at).all())
+    return render_template("public/consultation.html", consultation=consultation, upcoming=upcoming,
+                           accepting=services.accepting_responses(consultation),
+                           in_progress=_session_response(consultation))
+
+
+@bp.route("/consultations/<slug>/plan")
+def plan(slug):
+    """The draft plan's contents."""
+    consultation = _public_consultation(slug)
+    version = consultation.latest_version or abort(404)
+    return render_template("public/plan.html", consultation=consultation, version=version,
+                           accepting=services.accepting_responses(consultation))
+
+
+@bp.route("/consultations/<slug>/plan/<int:position>")
+def section(slug, position):
+    """One section of the draft plan, with its questions."""
+    consultation = _public_consultation(slug)
+    version = consultation.latest_version or abort(404)
+    sections = version.sections
+    if not 1 <= position <= len(sections):
+        abort(404)
+    current = sections[position - 1]
+    pages = _question_pages(consultation)
+    page_number = next((i for i, p in enumerate(pages, 1) if p["section"] is current), None)
+    return render_template(
+        "public/section.html", consultation=consultation, version=version, section=current, position=position,
+        previous=sections[position - 2] if position > 1 else None,
+        following=sections[position] if position < len(sections) else None,
+        questions=pages[page_number - 1]["questions"] if page_number else [], page_number=page_number,
+        accepting=services.accepting_responses(consultation))
+
+
+# --- The journey -------------------------------------------------------------------
+
+@bp.route("/consultations/<slug>/respond", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def start(slug):
+    """Start page: what you will be asked, then a button that creates your draft."""
+    consultation = _public_consultation(slug)
+    if not services.accepting_responses(consultation):
+        return _closed_page(consultation)
+    form = StartForm()
+    existing = _session_response(consultation)
+    if form.validate_on_submit():
+        if form.website.data:
+            abort(400)
+        if existing is None:
+            response, token = services.start_response(consultation)
+            db.session.commit()
+            _remember(consultation, response, token)
+        page = request.args.get("page", type=int)
+        if page:
+            return redirect(url_for(".questions", slug=slug, page=page))
+        return redirect(url_for(".about", slug=slug))
+    return render_template("public/start.html", consultation=consultation, form=form, existing=existing,
+                           page_count=len(_question_pages(consultation)))
+
+
+@bp.route("/consultations/<slug>/respond/about", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def about(slug):
+    """About you: individual or organisation, groups, locality."""
+    consultation, response, refusal = _journey(slug, create=_saving())
+    if refusal:
+        return refusal
+    form = AboutYouForm(consultation=consultation)
+    if request.method == "GET":
+        # Until "about you" is saved, nothing is pre-selected.
+        form.respondent_type.data = response.respondent_type if response.groups else None
+        form.organisation_name.data = response.organisation_name
+        form.groups.data = [str(g.id) for g in response.groups]
+        form.locality.data = str(response.locality_id) if response.locality_id else (response.locality_other or None)
+    if _saving() and form.validate_on_submit():
+        chosen = set(form.groups.data)
+        services.save_about_you(
+            response, form.respondent_type.data, form.organisation_name.data or "",
+            [grp for grp in consultation.stakeholder_groups if str(grp.id) in chosen],
+            form.locality.data, consultation.localities)
+        db.session.commit()
+        if form.save_later.data:
+            return redirect(url_for(".saved", slug=slug))
+        return redirect(_next_url(slug, "about", len(_question_pages(consultation))))
+    return _page("public/about.html", consultation, response, form)
+
+
+def _page(template, consultation, response, form, **context):
+    """Render a journey page; 400 when it has errors or could not be saved."""
+    status = 400 if (request.method == "POST" and (form.errors or _page_state())) else 200
+    return render_template(template, consultation=consultation, response=response, form=form,
+                           csrf_failed=_page_state(), **context), status
+
+
+@bp.route("/consultations/<slug>/respond/questions/<int:page>", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def questions(slug, page):
+    """One page of questions: those about one section of the plan, or general ones."""
+    consultation, response, refusal = _journey(slug, create=_saving())
+    if refusal:
+        return refusal
+    pages = _question_pages(consultation)
+    if not 1 <= page <= len(pages):
+        abort(404)
+    current = pages[page - 1]
+    form = question_form_class(current["questions"])()
+    if request.method == "GET":
+        saved = services.answers_by_question(response)
+        for question in current["questions"]:
+            answer = saved.get(question.id)
+            if answer is not None:
+                form[f"q{question.id}"].data = answer.choices if question.kind == "multiple_choice" else \
+                    (answer.choices[0] if answer.choices else None) if question.kind != "free_text" else answer.text
+    save_later = _saving() and request.form.get("save_later")
+    if _saving() and (form.validate_on_submit() or (save_later and _only_required_errors(form))):
+        values = {}
+        for question in current["questions"]:
+            data = form[f"q{question.id}"].data
+            if question.kind == "multiple_choice":
+                values[question] = list(data or [])
+            elif question.kind == "free_text":
+                values[question] = data or ""
+            else:
+                values[question] = [data] if data else []
+        services.save_answers(response, values)
+        db.session.commit()
+        if save_later:
+            return redirect(url_for(".saved", slug=slug))
+        return redirect(_next_url(slug, "questions", len(pages), page))
+    return _page("public/questions.html", consultation, response, form, page=page, page_count=len(pages),
+                 current=current, section_position=_section_position(consultation, current["section"]))
+
+
+def _only_required_errors(form):
+    """"Save and come back later" may leave required questions unanswered, nothing else."""
+    for field in form:
+        for error in field.errors:
+            if not any(error == v.message for v in field.validators if hasattr(v, "message")
+                       and v.__class__.__name__ == "InputRequired"):
+                return False
+    return True
+
+
+def _section_position(consultation, section):
+    """1-based position of a section in the latest draft (for links to read it)."""
+    if section is None:
+        return None
+    return section.position + 1
+
+
+@bp.route("/consultations/<slug>/respond/consent", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def consent(slug):
+    """Can we publish your response? Required, and explained."""
+    consultation, response, refusal = _journey(slug, create=_saving())
+    if refusal:
+        return refusal
+    form = ConsentForm()
+    form.organisation_name = response.organisation_name
+    if request.method == "GET":
+        form.consent.data = response.consent
+        form.respondent_name.data = response.respondent_name
+    if _saving() and form.validate_on_submit():
+        services.save_consent(response, form.consent.data)
+        response.respondent_name = (form.respondent_name.data or "").strip()
+        db.session.commit()
+        if form.save_later.data:
+            return redirect(url_for(".saved", slug=slug))
+        return redirect(_next_url(slug, "consent", 0))
+    return _page("public/consent.html", consultation, response, form)
+
+
+@bp.route("/consultations/<slug>/respond/equality", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def equality(slug):
+    """Optional equality questions, kept apart from your answers."""
+    consultation, response, refusal = _journey(slug, create=_saving())
+    if refusal:
+        return refusal
+    form = EqualityForm()
+    if _saving() and form.skip.data:
+        return redirect(url_for(".check", slug=slug))
+    if _saving() and form.validate_on_submit():
+        services.save_equality(response, form.values())
+        db.session.commit()
+        return redirect(url_for(".check", slug=slug))
+    return _page("public/equality.html", consultation, response, form)
+
+
+@bp.route("/consultations/<slug>/respond/check", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def check(slug):
+    """Check your answers, then submit (once, however often the button is pressed)."""
+    consultation, response, refusal = _journey(slug)
+    if refusal:
+        return refusal
+    form = CheckAnswersForm()
+    pages = _question_pages(consultation)
+    problems = _missing(consultation, response, pages)
+    if form.validate_on_submit():
+        if form.website.data:
+            abort(400)
+        if response.status == "submitted":
+            return redirect(url_for(".done", slug=slug))
+        if not problems:
+            services.submit(response)
+            db.session.commit()
+            return redirect(url_for(".done", slug=slug))
+    answers = services.answers_by_question(response)
+    status = 400 if request.method == "POST" else 200
+    return render_template("public/check.html", consultation=consultation, response=response, form=form,
+                           pages=pages, answers=answers, problems=problems if request.method == "POST" else [],
+                           missing=problems, equality_answered=services.has_equality_answers(response),
+                           LOCALITY_OUTSIDE=LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT=LOCALITY_PREFER_NOT), status
+
+
+def _missing(consultation, response, pages):
+    """What must be answered before submitting: (message, link) pairs."""
+    problems = []
+    slug = consultation.slug
+    if not response.groups or not (response.locality_id or response.locality_other):
+        problems.append((_("Tell us about yourself"), url_for(".about", slug=slug, **{"return": "check"})))
+    answers = services.answers_by_question(response)
+    for number, page in enumerate(pages, 1):
+        for question in page["questions"]:
+            answer = answers.get(question.id)
+            if question.required and (answer is None or not (answer.text or answer.choices)):
+                problems.append((_("Answer this question: %(question)s", question=question.text),
+                                 url_for(".questions", slug=slug, page=number, **{"return": "check"})))
+    if not response.consent:
+        problems.append((_("Select whether we can publish your response"),
+                         url_for(".consent", slug=slug, **{"return": "check"})))
+    return problems
+
+
+@bp.route("/consultations/<slug>/respond/done")
+def done(slug):
+    """Confirmation with the reference and the private link to change or withdraw."""
+    consultation = _public_consultation(slug)
+    response = _session_response(consultation)
+    if response is None or response.status != "submitted":
+        return redirect(url_for(".consultation", slug=slug))
+    token = _private_token(consultation, response)
+    return render_template("public/done.html", consultation=consultation, response=response,
+                           link=url_for(".resume", token=token, _external=True))
+
+
+@bp.route("/consultations/<slug>/respond/saved", methods=["GET", "POST"])
+def saved(slug):
+    """Your answers are saved: the private link to come back (and email it if we can)."""
+    consultation, response, refusal = _journey(slug)
+    if refusal:
+        return refusal
+    token = _private_token(consultation, response)
+    link = url_for(".resume", token=token, _external=True)
+    form = EmailLinkForm() if mail_configured() else None
+    if form is not None and form.validate_on_submit():
+        if send_private_link(form.email.data, consultation, response, link):
+            flash(_("We have sent the link to %(email)s.", email=form.email.data), "success")
+        else:
+            flash(_("We could not send the email. Copy the link instead."), "error")
+        return redirect(url_for(".saved", slug=slug))
+    return render_template("public/saved.html", consultation=consultation, response=response, link=link,
+                           form=form), (400 if form is not None and form.errors else 200)
+
+
+@bp.route("/r/<token>")
+def resume(token):
+    """The private link: carry on with a draft, or change or withdraw a submitted response."""
+    response = services.response_for_token(token)
+    if response is None or response.status == "withdrawn":
+        return render_template("public/link_invalid.html"), 404
+    consultation = response.consultation
+    if not services.accepting_responses(consultation):
+        return _closed_page(consultation)
+    _remember(consultation, response, token)
+    if response.status == "draft" and not response.groups:
+        return redirect(url_for(".about", slug=consultation.slug))
+    return redirect(url_for(".check", slug=consultation.slug))
+
+
+@bp.route("/consultations/<slug>/respond/withdraw", methods=["GET", "POST"])
+def withdraw(slug):
+    """Withdraw a submitted response (until the consultation closes)."""
+    consultation, response, refusal = _journey(slug)
+    if refusal:
+        return refusal
+    if response.status != "submitted":
+        return redirect(url_for(".check", slug=slug))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        services.withdraw(response)
+        db.session.commit()
+        _forget(consultation)
+        return render_template("public/withdrawn.html", consultation=consultation, reference=response.reference)
+    return render_template("public/withdraw.html", consultation=consultation, response=response, form=form)
+
+
+@bp.route("/language/<code>")
+def language(code):
+    """Switch the interface language (English or Welsh) and go back."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target)
