@@ -73,12 +73,14 @@ def register_blueprints(app):
     from engage.auth import bp as auth_bp
     from engage.consultations import bp as consultations_bp
     from engage.main import bp as main_bp
+    from engage.responses import bp as responses_bp
     from engage.public import bp as public_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(responses_bp)
 
 
 def register_errorhandlers(app):

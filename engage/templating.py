@@ -2,19 +2,18 @@
 from datetime import date, datetime
 
 from flask import current_app, request, session
+from flask_babel import format_date as babel_format_date
 from flask_login import current_user
 
 from engage.models.consultation import STATUS_LABELS, TRANSITION_VERBS
 
 
 def format_date(value):
-    """E.g. 5 March 2026 (GOV.UK style)."""
+    """E.g. 5 March 2026 (GOV.UK style), or 5 Mawrth 2026 in Welsh."""
     if not value:
         return ""
-    if isinstance(value, datetime):
-        return f"{value.day} {value:%B %Y}"
-    if isinstance(value, date):
-        return f"{value.day} {value:%B %Y}"
+    if isinstance(value, (date, datetime)):
+        return babel_format_date(value, "d MMMM y")
     return str(value)
 
 

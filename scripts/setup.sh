@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install what Engage needs, idempotently and quickly when nothing changed.
 #
-#   scripts/setup.sh run    python venv with requirements.txt, npm packages, static assets
+#   scripts/setup.sh run    python venv with requirements.txt, compiled translations,
+#                           npm packages, static assets
 #   scripts/setup.sh test   as run, plus requirements-dev.txt and the apt packages
 #                           chromium and postgresql used by the test suite
-#   scripts/setup.sh venv|venv-dev|node|apt-test   one step on its own
+#   scripts/setup.sh venv|venv-dev|node|apt-test|translations   one step on its own
 #
 # Works from a fresh clone (no .venv, no node_modules, no static/govuk), as root
 # or with sudo, with no standard input (CI=true).
@@ -113,6 +114,24 @@ ensure_venv() {
     fi
 }
 
+# Compile the translations (translations/*/LC_MESSAGES/messages.po -> .mo, not in
+# git): only when a .mo is missing or older than its .po.
+ensure_translations() {
+    local po stale=0
+    for po in translations/*/LC_MESSAGES/*.po; do
+        [ -e "$po" ] || continue
+        [ "$po" -nt "${po%.po}.mo" ] && stale=1
+    done
+    [ "$stale" -eq 1 ] || return 0
+    log "pybabel compile -d translations"
+    if ! "$VENV/bin/pybabel" -q compile -d translations </dev/null; then
+        # pybabel writes the .mo even when it reports errors: remove it so the
+        # next run tries (and fails) again instead of using a broken catalogue.
+        rm -f translations/*/LC_MESSAGES/*.mo
+        die "could not compile the translations (see the errors above)"
+    fi
+}
+
 # npm packages (govuk-frontend, axe-core): 'npm ci' when node_modules is missing or stale.
 ensure_node() {
     local files=(package.json) stamp
@@ -158,18 +177,21 @@ ensure_apt_test() {
 case "${1:-run}" in
     run)
         ensure_venv run
+        ensure_translations
         ensure_node
         bash scripts/build_assets.sh
         ;;
     test)
         ensure_apt_test
         ensure_venv dev
+        ensure_translations
         ensure_node
         bash scripts/build_assets.sh
         ;;
     venv) ensure_venv run ;;
+    translations) ensure_venv run && ensure_translations ;;
     venv-dev) ensure_venv dev ;;
     node) ensure_node ;;
     apt-test) ensure_apt_test ;;
-    *) die "usage: $0 run|test|venv|venv-dev|node|apt-test" ;;
+    *) die "usage: $0 run|test|venv|venv-dev|node|apt-test|translations" ;;
 esac

@@ -69,3 +69,14 @@ def make_response(consultation, **fields):
     db.session.add(response)
     db.session.commit()
     return response
+
+
+def make_event(consultation, title="Drop-in at the library", starts_at=None, **fields):
+    """An engagement event (public, next week by default)."""
+    from engage.models import EngagementEvent, utcnow
+
+    event = EngagementEvent(consultation=consultation, title=title,
+                            starts_at=starts_at or utcnow() + timedelta(days=7), **fields)
+    db.session.add(event)
+    db.session.commit()
+    return event

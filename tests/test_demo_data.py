@@ -70,7 +70,7 @@ def test_the_two_drafts_differ_in_every_way_a_diff_can_show(demo):
     changed = [heading for heading in common if first_bodies[heading] != second_bodies[heading]]
     assert len(changed) >= 3, "several sections should be reworded"
     assert all(section.body_html for section in second.sections)
-    assert any("<table>" in section.body_html for section in second.sections)
+    assert any("<table class=\"govuk-table\">" in section.body_html for section in second.sections)
     assert any("<li>" in section.body_html for section in second.sections)
 
 

@@ -4,7 +4,7 @@ import pytest
 from engage.extensions import db
 from engage.models import Consultation, Membership
 from tests.conftest import csrf_token_from, login
-from tests.factories import DRAFT_MARKDOWN, make_consultation, make_user
+from tests.factories import DRAFT_MARKDOWN, make_consultation, make_response, make_user
 
 from engage.consultations import services
 
@@ -24,6 +24,10 @@ ROUTES = {
     "consultations.edit_question": ("GET", "/staff/consultations/{c}/questions/{q}/edit", "manage"),
     "consultations.move_question": ("POST", "/staff/consultations/{c}/questions/{q}/move", "manage"),
     "consultations.delete_question": ("GET", "/staff/consultations/{c}/questions/{q}/delete", "manage"),
+    "responses.index": ("GET", "/staff/consultations/{c}/responses", "view"),
+    "responses.detail": ("GET", "/staff/consultations/{c}/responses/{r}", "view"),
+    "responses.representation": ("GET", "/staff/consultations/{c}/representation", "view"),
+    "responses.targets": ("POST", "/staff/consultations/{c}/representation/targets", "manage"),
 }
 
 # (role, member of the consultation?) -> levels they have.
@@ -56,7 +60,16 @@ def two_consultations(app):
 
 
 def _url(template, consultation):
-    return template.format(c=consultation.id, q=consultation.questions[0].id)
+    ids = {"c": consultation.id, "q": consultation.questions[0].id}
+    if "{r}" in template:
+        ids["r"] = _response_id(consultation)
+    return template.format(**ids)
+
+
+def _response_id(consultation):
+    """A response of the consultation, made at first need (a response locks the questions)."""
+    response = consultation.responses.first() or make_response(consultation)
+    return response.id
 
 
 @pytest.mark.parametrize("role,member", list(LEVELS))

@@ -16,8 +16,8 @@ def home():
         Consultation.query.filter(Consultation.status.in_(PUBLIC_STATUSES))
         .order_by(Consultation.closes_on.desc()).all()
     )
-    open_now = [c for c in consultations if c.status == "open"]
-    earlier = [c for c in consultations if c.status != "open"]
+    open_now = [c for c in consultations if c.accepting_responses()]
+    earlier = [c for c in consultations if c not in open_now and not c.not_yet_open]
     return render_template("main/home.html", open_now=open_now, earlier=earlier)
 
 

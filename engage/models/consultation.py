@@ -1,4 +1,6 @@
 """A consultation, its localities and stakeholder groups, its drafts and questions."""
+from datetime import date
+
 from engage.extensions import db
 from engage.models.base import InvalidTransition, TimestampMixin, utcnow
 
@@ -175,6 +177,28 @@ class Consultation(TimestampMixin, db.Model):
         self.status = new_status
         self.status_changed_at = utcnow()
 
+    def accepting_responses(self, today=None):
+        """Open, and today falls between the opening and closing dates."""
+        today = today or date.today()
+        if self.status != "open":
+            return False
+        if self.opens_on and today < self.opens_on:
+            return False
+        return not (self.closes_on and today > self.closes_on)
+
+    @property
+    def not_yet_open(self):
+        """Status open, but the opening date is still to come."""
+        return self.status == "open" and bool(self.opens_on) and date.today() < self.opens_on
+
+    @property
+    def closed_on(self):
+        """The day it stopped taking responses: the closing date, or earlier if closed early."""
+        if self.status in ("draft", "open"):
+            return self.closes_on
+        changed = self.status_changed_at.date()
+        return changed if self.closes_on is None or changed < self.closes_on else self.closes_on
+
     @property
     def has_responses(self):
         """True once anyone has started a response (online or keyed in)."""
@@ -199,6 +223,8 @@ class Locality(db.Model):
                                 nullable=False, index=True)
     name = db.Column(db.String(150), nullable=False)
     position = db.Column(db.Integer, nullable=False, default=0)
+    # Representation monitor: how many responses the officer hopes for.
+    target = db.Column(db.Integer)
 
     consultation = db.relationship("Consultation", back_populates="localities")
 

@@ -130,3 +130,13 @@ class EqualityMonitoring(TimestampMixin, db.Model):
     marriage_civil_partnership = db.Column(db.String(40), nullable=False, default="")
     pregnancy_maternity = db.Column(db.String(40), nullable=False, default="")
     unpaid_carer = db.Column(db.String(40), nullable=False, default="")
+
+
+# Indexes for the officer's filtered, keyset-paged list of responses (fast at 100k).
+db.Index("ix_response_listing", Response.consultation_id, Response.status, Response.submitted_at,
+         Response.id)
+db.Index("ix_response_channel", Response.consultation_id, Response.status, Response.channel,
+         Response.submitted_at, Response.id)
+db.Index("ix_response_locality", Response.consultation_id, Response.status, Response.locality_id,
+         Response.locality_other, Response.submitted_at, Response.id)
+db.Index("ix_response_group_group_id", response_group.c.group_id, response_group.c.response_id)

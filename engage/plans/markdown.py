@@ -46,7 +46,22 @@ def render(markdown_text: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return _demote_headings(html).strip()
+    return _style_tables(_demote_headings(html)).strip()
+
+
+_TABLE_PART = re.compile(r"<(table|tr|th|td)(?=[\s>])")
+_TABLE_CLASSES = {"table": "govuk-table", "tr": "govuk-table__row", "th": "govuk-table__header",
+                  "td": "govuk-table__cell"}
+
+
+def _style_tables(html: str) -> str:
+    """GOV.UK table classes, and a keyboard-scrollable wrapper so wide tables fit small screens."""
+    # Runs on sanitiser output: these tags carry no class attribute, so adding one is safe.
+    html = _TABLE_PART.sub(lambda m: f'<{m.group(1)} class="{_TABLE_CLASSES[m.group(1)]}"', html)
+    html = html.replace('<table class="govuk-table"',
+                        '<div class="app-table-wrapper" role="region" aria-label="Table" tabindex="0">'
+                        '<table class="govuk-table"')
+    return html.replace("</table>", "</table></div>")
 
 
 def _demote_headings(html: str) -> str:

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount, GovCheckboxesInput, GovRadioInput, GovSubmitInput, GovTextInput,
 )
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from engage.models.response import LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT
 
@@ -38,7 +38,7 @@ class AboutYouForm(FlaskForm):
     organisation_name = StringField(
         _l("Name of the organisation"), widget=GovTextInput(),
         description=_l("Only if you are responding on behalf of an organisation."),
-        validators=[Optional(), Length(max=250, message=_l("Organisation name must be 250 characters or fewer"))],
+        validators=[Length(max=250, message=_l("Organisation name must be 250 characters or fewer"))],
     )
     groups = SelectMultipleField(
         _l("Which of these describe you?"), widget=GovCheckboxesInput(), coerce=str,
@@ -80,10 +80,12 @@ def _field_for(question):
     """The form field for one question."""
     validators = []
     if question.required:
-        validators.append(InputRequired(message=_("Answer this question: %(question)s", question=question.text)))
+        # Free text of only spaces is not an answer; a chosen option always is.
+        required = DataRequired if question.kind == "free_text" else InputRequired
+        validators.append(required(message=_("Answer this question: %(question)s", question=question.text)))
     else:
         validators.append(Optional())
-    description = question.hint or None
+    description = question.hint or ""
     if question.kind == "free_text":
         validators.append(Length(max=question.max_length, message=_(
             "Your answer must be %(limit)s characters or fewer", limit=f"{question.max_length:,}")))
@@ -112,7 +114,7 @@ class ConsentForm(FlaskForm):
     respondent_name = StringField(
         _l("Your name (optional)"), widget=GovTextInput(),
         description=_l("Only needed if you want your response published with your name."),
-        validators=[Optional(), Length(max=200, message=_l("Your name must be 200 characters or fewer"))],
+        validators=[Length(max=200, message=_l("Your name must be 200 characters or fewer"))],
     )
     submit = SubmitField(_l("Save and continue"), widget=GovSubmitInput())
     save_later = SubmitField(_l("Save and come back later"), widget=GovSubmitInput())
@@ -132,7 +134,7 @@ def N_(text):
 def _equality_field(label, options, hint=None):
     """An optional radio question with "Prefer not to say" last; values are stored in English."""
     choices = [(option, _l(option)) for option in options] + [(PREFER_NOT, _l("Prefer not to say"))]
-    return RadioField(label, widget=GovRadioInput(), choices=choices, description=hint,
+    return RadioField(label, widget=GovRadioInput(), choices=choices, description=hint or "",
                       validators=[Optional()])
 
 

@@ -4,8 +4,6 @@ Services flush and never commit; the view commits once per request.
 """
 import hashlib
 import secrets
-from datetime import date
-
 from sqlalchemy import update
 
 from engage import audit
@@ -19,12 +17,7 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 def accepting_responses(consultation, today=None):
     """Open, and the closing date has not passed."""
-    today = today or date.today()
-    if consultation.status != "open":
-        return False
-    if consultation.opens_on and today < consultation.opens_on:
-        return False
-    return not (consultation.closes_on and today > consultation.closes_on)
+    return consultation.accepting_responses(today)
 
 
 def new_reference():

@@ -3,14 +3,14 @@
 The draft response lives in the database from the first page; the browser
 session remembers which one is yours, and the private link brings it back.
 """
-from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from wtforms.validators import DataRequired, InputRequired
 
 from engage.extensions import db, limiter
 from engage.mail import mail_configured, send_private_link
-from engage.models import Consultation, EngagementEvent, utcnow
+from engage.models import Consultation, EngagementEvent, EqualityMonitoring, utcnow
 from engage.models.response import LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT
 from engage.public import bp, services
 from engage.public.forms import (
@@ -32,6 +32,15 @@ def rerender_on_csrf_error(view):
 def submission_limit():
     """Per-IP limit on starting and submitting responses (configurable)."""
     return current_app.config["SUBMISSION_RATE_LIMIT"]
+
+
+def continuing_a_response():
+    """Pages posted by someone already working on a response are not limited.
+
+    A POST without a response in the session creates a draft (so that typed text
+    is never lost), so it counts against the same per-IP limit as "Start now".
+    """
+    return bool(session.get("journeys"))
 
 
 # --- Finding things ------------------------------------------------------------
@@ -88,9 +97,7 @@ def _private_token(consultation, response):
 
 def _closed_page(consultation):
     """A polite refusal once the consultation has closed."""
-    not_yet_open = consultation.status == "open" and bool(consultation.opens_on) \
-        and date.today() < consultation.opens_on
-    return render_template("public/closed.html", consultation=consultation, not_yet_open=not_yet_open), 410
+    return render_template("public/closed.html", consultation=consultation), 410
 
 
 def _journey(slug, create=False):
@@ -103,6 +110,9 @@ def _journey(slug, create=False):
         # A POST whose session was lost (e.g. it expired): keep what they typed.
         response, token = services.start_response(consultation)
         _remember(consultation, response, token)
+    if response is None and _page_state():
+        # The same, when the lost session also failed the CSRF check: show it again, unsaved.
+        return consultation, None, None
     if response is None:
         flash(_("Start your response here. If you saved a response, use the private link we gave you."), "info")
         return consultation, None, redirect(url_for(".start", slug=slug))
@@ -221,6 +231,7 @@ def start(slug):
 
 @bp.route("/consultations/<slug>/respond/about", methods=["GET", "POST"])
 @rerender_on_csrf_error
+@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
 def about(slug):
     """About you: individual or organisation, groups, locality."""
     consultation, response, refusal = _journey(slug, create=_saving())
@@ -255,6 +266,7 @@ def _page(template, consultation, response, form, **context):
 
 @bp.route("/consultations/<slug>/respond/questions/<int:page>", methods=["GET", "POST"])
 @rerender_on_csrf_error
+@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
 def questions(slug, page):
     """One page of questions: those about one section of the plan, or general ones."""
     consultation, response, refusal = _journey(slug, create=_saving())
@@ -296,8 +308,8 @@ def _only_required_errors(form):
     """"Save and come back later" may leave required questions unanswered, nothing else."""
     for field in form:
         for error in field.errors:
-            if not any(error == v.message for v in field.validators if hasattr(v, "message")
-                       and v.__class__.__name__ == "InputRequired"):
+            if not any(error == v.message for v in field.validators
+                       if isinstance(v, (InputRequired, DataRequired))):
                 return False
     return True
 
@@ -311,13 +323,14 @@ def _section_position(consultation, section):
 
 @bp.route("/consultations/<slug>/respond/consent", methods=["GET", "POST"])
 @rerender_on_csrf_error
+@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
 def consent(slug):
     """Can we publish your response? Required, and explained."""
     consultation, response, refusal = _journey(slug, create=_saving())
     if refusal:
         return refusal
     form = ConsentForm()
-    form.organisation_name = response.organisation_name
+    form.organisation_name = response.organisation_name if response else ""
     if request.method == "GET":
         form.consent.data = response.consent
         form.respondent_name.data = response.respondent_name
@@ -333,12 +346,17 @@ def consent(slug):
 
 @bp.route("/consultations/<slug>/respond/equality", methods=["GET", "POST"])
 @rerender_on_csrf_error
+@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
 def equality(slug):
     """Optional equality questions, kept apart from your answers."""
     consultation, response, refusal = _journey(slug, create=_saving())
     if refusal:
         return refusal
     form = EqualityForm()
+    if request.method == "GET":
+        record = EqualityMonitoring.query.filter_by(response_id=response.id).first()
+        for name in form.FIELDS:
+            form[name].data = getattr(record, name, "") or None
     if _saving() and form.skip.data:
         return redirect(url_for(".check", slug=slug))
     if _saving() and form.validate_on_submit():
@@ -385,7 +403,7 @@ def _missing(consultation, response, pages):
     for number, page in enumerate(pages, 1):
         for question in page["questions"]:
             answer = answers.get(question.id)
-            if question.required and (answer is None or not (answer.text or answer.choices)):
+            if question.required and (answer is None or not (answer.text.strip() or answer.choices)):
                 problems.append((_("Answer this question: %(question)s", question=question.text),
                                  url_for(".questions", slug=slug, page=number, **{"return": "check"})))
     if not response.consent:

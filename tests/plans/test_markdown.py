@@ -94,7 +94,10 @@ def test_abbreviations_from_markdown_extra():
 
 def test_tables_render():
     html = render("| Area | Budget |\n|---|---|\n| Carers | £1m |")
-    assert "<table>" in html and "<th>Area</th>" in html and "<td>£1m</td>" in html
+    assert '<table class="govuk-table">' in html
+    assert '<th class="govuk-table__header">Area</th>' in html and '<td class="govuk-table__cell">£1m</td>' in html
+    # Wide tables scroll inside a focusable region on small screens.
+    assert '<div class="app-table-wrapper" role="region" aria-label="Table" tabindex="0"><table' in html
 
 
 def test_table_cell_span_attributes_allowed():

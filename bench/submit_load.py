@@ -1,0 +1,275 @@
+"""Load benchmark: N simulated respondents do the whole online journey at once.
+
+Runs Engage under gunicorn on loopback, drives it with concurrent respondents
+(every page fetched, every form posted with its CSRF token, as a browser does),
+then checks that the rows in the database equal the submissions that got a
+confirmation page. In the same run it times a bare Flask endpoint doing one
+insert per request, and prints the ratio.
+
+    .venv/bin/python bench/submit_load.py --database sqlite --respondents 300 --concurrency 30
+    .venv/bin/python bench/submit_load.py --database postgresql   # uses TEST_DATABASE_URL or starts one
+
+Not a test: it prints figures. Goal: >= 30 full responses/s, p95 < 500 ms, 0 lost.
+"""
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def free_port():
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(url):
+    """Migrate an empty database and create one open consultation with questions."""
+    os.environ["DATABASE_URL"] = url
+    from datetime import date, timedelta
+
+    from flask_migrate import upgrade
+
+    from config import Config
+    from engage import create_app
+    from engage.consultations import services
+    from engage.extensions import db
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = "bench"
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS bench_insert")
+        upgrade()
+        consultation = services.create_consultation(
+            None, "Bench consultation", summary="Load test", organisation="Bench partnership",
+            opens_on=date.today() - timedelta(days=1), closes_on=date.today() + timedelta(days=30),
+            localities=["North", "South", "East"])
+        version = services.add_plan_version(consultation, "First draft", "\n".join(
+            f"## {n}. Section {n}\n\nText of section {n}.\n" for n in range(1, 5)))
+        services.add_question(consultation, "What do you think of section 1?", section=version.sections[0])
+        services.add_question(consultation, "What do you think of section 2?", section=version.sections[1])
+        services.add_question(consultation, "Do you agree with the vision?", kind="agree_scale", required=True)
+        services.add_question(consultation, "Anything else?")
+        consultation.transition_to("open")
+        db.session.commit()
+        groups = [g.id for g in consultation.stakeholder_groups]
+        localities = [loc.id for loc in consultation.localities]
+        return consultation.slug, groups, localities
+
+
+def count_submitted(url):
+    """Submitted responses in the database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        submitted = connection.execute(text("SELECT count(*) FROM response WHERE status = 'submitted'")).scalar()
+        items = connection.execute(text("SELECT count(*) FROM feedback_item")).scalar()
+    engine.dispose()
+    return submitted, items
+
+
+def start_gunicorn(app_spec, url, port, workers, threads):
+    """gunicorn on loopback with the given database."""
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", ENGAGE_ENV="production",
+               SESSION_COOKIE_SECURE="0", RATELIMIT_ENABLED="0", PYTHONPATH=str(ROOT))
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads),
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+class Respondent:
+    """One person doing the whole journey with their own cookies."""
+
+    def __init__(self, base, slug, group, locality, number, latencies, lock):
+        self.base, self.slug = base, slug
+        self.group, self.locality, self.number = group, locality, number
+        self.http = requests.Session()
+        self.latencies, self.lock = latencies, lock
+
+    def _timed(self, method, path, **kwargs):
+        started = time.perf_counter()
+        response = self.http.request(method, self.base + path, timeout=30, allow_redirects=False, **kwargs)
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.latencies.append(elapsed)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code}")
+        return response
+
+    def _form(self, path, data):
+        page = self._timed("GET", path)
+        token = TOKEN.search(page.text).group(1)
+        result = self._timed("POST", path, data=dict(data, csrf_token=token))
+        if result.status_code != 302:
+            raise RuntimeError(f"POST {path}: {result.status_code} (no redirect)")
+        return result.headers["Location"]
+
+    def run(self):
+        """The whole journey; True when a confirmation page with a reference came back."""
+        prefix = f"/consultations/{self.slug}"
+        self._timed("GET", prefix)
+        self._form(f"{prefix}/respond", {})
+        location = self._form(f"{prefix}/respond/about", {
+            "respondent_type": "individual", "groups": str(self.group), "locality": str(self.locality)})
+        page = 1
+        while "/questions/" in location:
+            html = self._timed("GET", location.replace(self.base, "")).text
+            names = set(re.findall(r'name="(q\d+)"', html))
+            token = TOKEN.search(html).group(1)
+            data = {"csrf_token": token}
+            for name in names:
+                if re.search(rf'name="{name}"[^>]*type="radio"|type="radio"[^>]*name="{name}"', html):
+                    data[name] = "Agree"
+                else:
+                    data[name] = f"Respondent {self.number}: the buses to the day centre matter to me. Page {page}."
+            result = self._timed("POST", location.replace(self.base, ""), data=data)
+            location = result.headers["Location"]
+            page += 1
+        self._form(f"{prefix}/respond/consent", {"consent": "publish_anonymous"})
+        self._form(f"{prefix}/respond/equality", {"skip": "Skip these questions"})
+        self._form(f"{prefix}/respond/check", {})
+        done = self._timed("GET", f"{prefix}/respond/done")
+        return bool(re.search(r"ENG-[0-9A-Z]{6}", done.text))
+
+
+def run_journeys(base, slug, groups, localities, respondents, concurrency):
+    """All respondents, `concurrency` at a time. Returns (acknowledged, errors, latencies, seconds)."""
+    latencies, lock, errors = [], threading.Lock(), []
+
+    def one(number):
+        try:
+            return Respondent(base, slug, groups[number % len(groups)], localities[number % len(localities)],
+                              number, latencies, lock).run()
+        except Exception as problem:  # noqa: BLE001 - every failure is counted and shown
+            errors.append(str(problem))
+            return False
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        acknowledged = sum(pool.map(one, range(respondents)))
+    return acknowledged, errors, latencies, time.perf_counter() - started
+
+
+def run_bare(base, requests_total, concurrency):
+    """Bare inserts: (per second, p95 seconds)."""
+    latencies, lock = [], threading.Lock()
+
+    def one(_):
+        http = requests.Session()
+        started = time.perf_counter()
+        http.post(base + "/insert", timeout=30).raise_for_status()
+        with lock:
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(requests_total)))
+    seconds = time.perf_counter() - started
+    return requests_total / seconds, percentile(latencies, 95)
+
+
+def percentile(values, p):
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1))]
+
+
+def database_url(kind):
+    """The URL for this run (a fresh SQLite file, or PostgreSQL from TEST_DATABASE_URL/--url)."""
+    if kind == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="engage-bench-"))
+        return f"sqlite:///{folder / 'bench.sqlite'}"
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        raise SystemExit("Set TEST_DATABASE_URL to a PostgreSQL database (eval \"$(scripts/pg.sh start)\").")
+    return url
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--respondents", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    url = database_url(args.database)
+    slug, groups, localities = prepare_database(url)
+    port = free_port()
+    server = start_gunicorn("engage:create_app()", url, port, args.workers, args.threads)
+    try:
+        acknowledged, errors, latencies, seconds = run_journeys(
+            f"http://127.0.0.1:{port}", slug, groups, localities, args.respondents, args.concurrency)
+    finally:
+        stop(server)
+    submitted, items = count_submitted(url)
+
+    bare_port = free_port()
+    bare = start_gunicorn("bench.bare_app:app", url, bare_port, args.workers, args.threads)
+    try:
+        bare_rate, bare_p95 = run_bare(f"http://127.0.0.1:{bare_port}", args.respondents * 4, args.concurrency)
+    finally:
+        stop(bare)
+
+    rate = acknowledged / seconds
+    requests_made = len(latencies)
+    print(f"database: {args.database}  gunicorn: {args.workers} workers x {args.threads} threads  "
+          f"respondents: {args.respondents}  concurrency: {args.concurrency}")
+    print(f"full responses/s: {rate:.1f}  ({acknowledged} confirmed in {seconds:.1f} s, "
+          f"{requests_made} requests, {requests_made / seconds:.0f} requests/s)")
+    print(f"page latency: p50 {statistics.median(latencies) * 1000:.0f} ms  "
+          f"p95 {percentile(latencies, 95) * 1000:.0f} ms  max {max(latencies) * 1000:.0f} ms")
+    print(f"errors: {len(errors)}" + (f"  first: {errors[0]}" if errors else ""))
+    print(f"rows: {submitted} submitted responses in the database, {acknowledged} acknowledged "
+          f"-> {'0 lost' if submitted == acknowledged else f'MISMATCH ({submitted - acknowledged:+d})'}; "
+          f"{items} feedback items")
+    print(f"bare Flask insert: {bare_rate:.0f} requests/s, p95 {bare_p95 * 1000:.0f} ms; "
+          f"ratio bare inserts/s to full responses/s: {bare_rate / rate:.1f}")
+    ok = rate >= 30 and percentile(latencies, 95) < 0.5 and submitted == acknowledged and not errors
+    print("goal (>= 30 responses/s, p95 < 500 ms, 0 lost):", "met" if ok else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
