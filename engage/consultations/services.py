@@ -83,39 +83,42 @@ def _in_use(model_column, ids):
     return db.session.query(func.count()).filter(model_column.in_(ids)).scalar()
 
 
-def set_localities(consultation, names):
-    """Make the consultation's localities exactly names, keeping existing rows."""
+def _reconcile(rows, names, make, referring_columns, field):
+    """Rows named exactly names, in order: existing rows kept, new ones made, unused ones dropped.
+
+    Refuses (StillInUse) to drop a row that responses or events refer to.
+    """
     names = _clean_lines(names)
-    existing = {locality.name: locality for locality in consultation.localities}
-    removed = [loc for name, loc in existing.items() if name not in names and loc.id is not None]
-    removed_ids = [loc.id for loc in removed]
-    if _in_use(Response.locality_id, removed_ids) or _in_use(EngagementEvent.locality_id, removed_ids):
-        raise StillInUse("You cannot remove " + ", ".join(f"“{loc.name}”" for loc in removed)
-                         + ": responses or events already refer to it.", field="localities")
+    existing = {row.name: row for row in rows}
+    in_use = [row for name, row in existing.items()
+              if name not in names and row.id is not None
+              and any(_in_use(column, [row.id]) for column in referring_columns)]
+    if in_use:
+        raise StillInUse("You cannot remove " + ", ".join(f"“{row.name}”" for row in in_use)
+                         + ": responses or events already refer to it.", field=field)
     kept = []
     for position, name in enumerate(names):
-        locality = existing.pop(name, None) or Locality(name=name)
-        locality.position = position
-        kept.append(locality)
-    consultation.localities = kept
+        row = existing.pop(name, None) or make(name)
+        row.position = position
+        kept.append(row)
+    return kept
+
+
+def set_localities(consultation, names):
+    """Make the consultation's localities exactly names, keeping existing rows."""
+    consultation.localities = _reconcile(
+        consultation.localities, names, lambda name: Locality(name=name),
+        (Response.locality_id, EngagementEvent.locality_id), field="localities")
 
 
 def set_stakeholder_groups(consultation, names):
     """Make the consultation's stakeholder groups exactly names, keeping existing rows."""
-    names = _clean_lines(names)
-    existing = {group.name: group for group in consultation.stakeholder_groups}
-    removed = [g for name, g in existing.items() if name not in names and g.id is not None]
-    removed_ids = [g.id for g in removed]
-    if _in_use(response_group.c.group_id, removed_ids) or _in_use(EventAttendance.group_id, removed_ids):
-        raise StillInUse("You cannot remove " + ", ".join(f"“{g.name}”" for g in removed)
-                         + ": responses or events already refer to it.", field="stakeholder_groups")
-    kept = []
-    for position, name in enumerate(names):
-        group = existing.pop(name, None) or StakeholderGroup(name=name)
-        group.position = position
-        group.is_prescribed = name in PRESCRIBED_GROUPS
-        kept.append(group)
-    consultation.stakeholder_groups = kept
+    groups = _reconcile(
+        consultation.stakeholder_groups, names, lambda name: StakeholderGroup(name=name),
+        (response_group.c.group_id, EventAttendance.group_id), field="stakeholder_groups")
+    for group in groups:
+        group.is_prescribed = group.name in PRESCRIBED_GROUPS
+    consultation.stakeholder_groups = groups
 
 
 def add_plan_version(consultation, label, markdown_text, user=None, dated=None, notes="",
