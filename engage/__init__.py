@@ -72,15 +72,16 @@ def register_blueprints(app):
     """One blueprint per feature."""
     from engage.auth import bp as auth_bp
     from engage.consultations import bp as consultations_bp
+    from engage.events import bp as events_bp
+    from engage.imports import bp as imports_bp
+    from engage.intake import bp as intake_bp
     from engage.main import bp as main_bp
-    from engage.responses import bp as responses_bp
     from engage.public import bp as public_bp
+    from engage.responses import bp as responses_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(consultations_bp)
-    app.register_blueprint(responses_bp)
+    for blueprint in (main_bp, public_bp, auth_bp, consultations_bp, responses_bp, events_bp, intake_bp,
+                      imports_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app):

@@ -1,5 +1,5 @@
 """All models, importable from one place."""
-from engage.models.audit import AuditEvent, BackgroundJob, StatementRevision
+from engage.models.audit import AuditEvent, BackgroundJob, ImportMapping, StatementRevision
 from engage.models.base import InvalidTransition, utcnow
 from engage.models.consultation import (
     Consultation, Locality, PlanSection, PlanVersion, Question, StakeholderGroup,
@@ -12,7 +12,7 @@ from engage.models.user import LoginThrottle, Membership, User
 
 __all__ = [
     "Answer", "AuditEvent", "BackgroundJob", "Consultation", "EngagementEvent", "EqualityMonitoring",
-    "EventAttendance", "FeedbackItem", "FeedbackItemRevision", "InvalidTransition", "Locality",
+    "EventAttendance", "FeedbackItem", "FeedbackItemRevision", "ImportMapping", "InvalidTransition", "Locality",
     "LoginThrottle", "Membership", "PlanSection", "PlanVersion", "Question", "Redaction", "Response",
     "StakeholderGroup", "StatementRevision", "Tag", "Theme", "ThemeResponse", "User", "utcnow",
 ]

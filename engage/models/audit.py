@@ -61,3 +61,20 @@ class StatementRevision(db.Model):
     published_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
 
     __table_args__ = (db.UniqueConstraint("consultation_id", "number"),)
+
+
+class ImportMapping(db.Model):
+    """How the columns of another tool's export map to a consultation's fields, remembered."""
+
+    __tablename__ = "import_mapping"
+
+    id = db.Column(db.Integer, primary_key=True)
+    consultation_id = db.Column(db.Integer, db.ForeignKey("consultation.id", ondelete="CASCADE"),
+                                nullable=False)
+    # "responses" (bulk responses) or "coded" (already-coded feedback).
+    kind = db.Column(db.String(20), nullable=False)
+    mapping = db.Column(db.JSON, nullable=False, default=dict)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+
+    __table_args__ = (db.UniqueConstraint("consultation_id", "kind"),)

@@ -37,6 +37,8 @@ class FeedbackItem(TimestampMixin, db.Model):
     withheld_reason = db.Column(db.Text, nullable=False, default="")
     # Near-duplicate / campaign grouping.
     duplicate_group = db.Column(db.String(64), index=True)
+    # Idempotent import of already-coded feedback: a stable key per source row.
+    import_key = db.Column(db.String(128))
     is_demo = db.Column(db.Boolean, nullable=False, default=False)
 
     response = db.relationship("Response")
@@ -54,6 +56,7 @@ class FeedbackItem(TimestampMixin, db.Model):
         db.CheckConstraint(f"source IN {ITEM_SOURCES!r}", name="source"),
         db.CheckConstraint(f"stance IS NULL OR stance IN {STANCES!r}", name="stance"),
         db.CheckConstraint("speaks_for >= 1", name="speaks_for_positive"),
+        db.UniqueConstraint("consultation_id", "import_key"),
     )
 
 

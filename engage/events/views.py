@@ -1,0 +1,2 @@
+"""Views (being built)."""
+from engage.events import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Views (being built)."""
+from engage.imports import bp  # noqa: F401

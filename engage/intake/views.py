@@ -1,0 +1,2 @@
+"""Views (being built)."""
+from engage.intake import bp  # noqa: F401
