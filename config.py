@@ -1,5 +1,6 @@
 """Configuration, read from the environment. Tests pass TestConfig."""
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,8 +60,20 @@ class Config:
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "")
 
+    # Event times are entered and shown in the partnership's local time.
+    LOCAL_TIMEZONE = os.environ.get("LOCAL_TIMEZONE", "Europe/London")
+
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "cy"]
+
+    # Bulk imports (CSV/XLSX from other tools): the largest file accepted, and where uploads
+    # wait (outside static/) between upload, checking and import.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
+    IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Background jobs: run inline instead of on a worker thread (tests), and when a job that
+    # is still "running" is taken to have been interrupted by a restart.
+    JOBS_SYNC = _bool("JOBS_SYNC", False)
+    JOBS_STALE_AFTER_SECONDS = int(os.environ.get("JOBS_STALE_AFTER_SECONDS", "3600"))
 
     DEMO_PASSWORD = os.environ.get("ENGAGE_DEMO_PASSWORD")
     TESTING = False
@@ -102,3 +115,5 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = ""
+    JOBS_SYNC = True
+    IMPORT_UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "engage-test-uploads")

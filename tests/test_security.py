@@ -2,9 +2,9 @@
 import pytest
 
 from engage.extensions import db
-from engage.models import Consultation, Membership
+from engage.models import Consultation, EngagementEvent, FeedbackItem, Membership
 from tests.conftest import csrf_token_from, login
-from tests.factories import DRAFT_MARKDOWN, make_consultation, make_response, make_user
+from tests.factories import DRAFT_MARKDOWN, make_consultation, make_event, make_response, make_user
 
 from engage.consultations import services
 
@@ -28,13 +28,33 @@ ROUTES = {
     "responses.detail": ("GET", "/staff/consultations/{c}/responses/{r}", "view"),
     "responses.representation": ("GET", "/staff/consultations/{c}/representation", "view"),
     "responses.targets": ("POST", "/staff/consultations/{c}/representation/targets", "manage"),
+    "intake.key": ("GET", "/staff/consultations/{c}/responses/key", "manage"),
+    "intake.letter": ("GET", "/staff/consultations/{c}/responses/letter", "manage"),
+    "intake.edit": ("GET", "/staff/consultations/{c}/responses/{r}/edit", "manage"),
+    "intake.check": ("GET", "/staff/consultations/{c}/responses/{r}/check", "manage"),
+    "events.index": ("GET", "/staff/consultations/{c}/events", "view"),
+    "events.create": ("GET", "/staff/consultations/{c}/events/new", "record"),
+    "events.detail": ("GET", "/staff/consultations/{c}/events/{e}", "view"),
+    "events.edit": ("GET", "/staff/consultations/{c}/events/{e}/edit", "record"),
+    "events.add_notes": ("GET", "/staff/consultations/{c}/events/{e}/notes", "record"),
+    "events.import_notes": ("GET", "/staff/consultations/{c}/events/{e}/notes/import", "record"),
+    "events.items": ("POST", "/staff/consultations/{c}/events/{e}/items", "record"),
+    "events.item": ("GET", "/staff/consultations/{c}/events/{e}/items/{i}", "view"),
+    "events.edit_item": ("GET", "/staff/consultations/{c}/events/{e}/items/{i}/edit", "record"),
+    "events.split_item": ("GET", "/staff/consultations/{c}/events/{e}/items/{i}/split", "record"),
+    "imports.index": ("GET", "/staff/consultations/{c}/imports", "manage"),
+    "imports.upload": ("GET", "/staff/consultations/{c}/imports/responses/new", "manage"),
+    "imports.mapping": ("GET", "/staff/consultations/{c}/imports/responses/{u}/columns", "manage"),
+    "imports.job": ("GET", "/staff/consultations/{c}/jobs/{j}", "manage"),
+    "imports.preview": ("GET", "/staff/consultations/{c}/imports/checks/{j}", "manage"),
+    "imports.start": ("POST", "/staff/consultations/{c}/imports/checks/{j}/import", "manage"),
 }
 
 # (role, member of the consultation?) -> levels they have.
 LEVELS = {
-    ("admin", False): {"any", "officer", "view", "manage"},
-    ("officer", False): {"any", "officer", "view", "manage"},
-    ("facilitator", True): {"any", "view"},
+    ("admin", False): {"any", "officer", "view", "manage", "record"},
+    ("officer", False): {"any", "officer", "view", "manage", "record"},
+    ("facilitator", True): {"any", "view", "record"},
     ("reviewer", True): {"any", "view"},
     ("facilitator", False): {"any"},
     ("reviewer", False): {"any"},
@@ -63,6 +83,12 @@ def _url(template, consultation):
     ids = {"c": consultation.id, "q": consultation.questions[0].id}
     if "{r}" in template:
         ids["r"] = _response_id(consultation)
+    if "{e}" in template or "{i}" in template:
+        ids["e"], ids["i"] = _event_and_item_ids(consultation)
+    if "{j}" in template:
+        ids["j"] = _check_job_id(consultation)
+    if "{u}" in template:
+        ids["u"] = _upload_token(consultation)
     return template.format(**ids)
 
 
@@ -70,6 +96,43 @@ def _response_id(consultation):
     """A response of the consultation, made at first need (a response locks the questions)."""
     response = consultation.responses.first() or make_response(consultation)
     return response.id
+
+
+def _event_and_item_ids(consultation):
+    """An engagement event of the consultation and a note taken at it, made at first need."""
+    event = EngagementEvent.query.filter_by(consultation_id=consultation.id).first() or make_event(consultation)
+    item = FeedbackItem.query.filter_by(event_id=event.id).first()
+    if item is None:
+        item = FeedbackItem(consultation_id=consultation.id, event_id=event.id, source="event_note",
+                            text="Buses stop at six")
+        db.session.add(item)
+        db.session.commit()
+    return event.id, item.id
+
+
+def _check_job_id(consultation):
+    """A finished check of an import file that found a problem, made at first need."""
+    from engage.models import BackgroundJob
+
+    job = BackgroundJob.query.filter_by(consultation_id=consultation.id, kind="import_responses_check").first()
+    if job is None:
+        job = BackgroundJob(consultation_id=consultation.id, kind="import_responses_check", status="done",
+                            params={"kind": "responses", "filename": "x.csv", "upload": "0" * 32},
+                            result={"rows": 1, "new": 0, "already": 0, "repeated": 0, "rows_with_errors": 1,
+                                    "error_count": 1, "errors": [[2, "ID", "The ID is missing"]],
+                                    "error_groups": [], "headings": [], "preview": []})
+        db.session.add(job)
+        db.session.commit()
+    return job.id
+
+
+def _upload_token(consultation):
+    """A file uploaded for import into the consultation, made at first need."""
+    import io
+
+    from engage.imports.services import save_upload
+
+    return save_upload(consultation, "responses", io.BytesIO(b"ID,Comment\n1,Hello\n"), "x.csv").token
 
 
 @pytest.mark.parametrize("role,member", list(LEVELS))

@@ -14,6 +14,8 @@ def _consultation(consultation_id, need="view"):
     """The consultation if the current user may see (or manage) it; 404/403 otherwise."""
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
     allowed = current_user.can_manage(consultation) if need == "manage" else current_user.can_view(consultation)
+    if need == "record":
+        allowed = current_user.can_record_evidence(consultation)
     if not allowed:
         abort(403)
     return consultation

@@ -79,8 +79,11 @@ def answers_by_question(response):
     return {answer.question_id: answer for answer in response.answers}
 
 
-def save_answers(response, values):
-    """Store answers: values maps a question to text (str) or choices (list)."""
+def save_answers(response, values, editor=None):
+    """Store answers: values maps a question to text (str) or choices (list).
+
+    editor: the member of staff keying in or correcting the response (None: the respondent).
+    """
     existing = answers_by_question(response)
     for question, value in values.items():
         answer = existing.get(question.id)
@@ -94,7 +97,7 @@ def save_answers(response, values):
             answer.text = value.strip()
             answer.choices = []
         if response.status == "submitted":
-            _sync_feedback_item(response, answer)
+            _sync_feedback_item(response, answer, editor)
     db.session.flush()
 
 
@@ -155,7 +158,7 @@ def withdraw(response):
     return True
 
 
-def _sync_feedback_item(response, answer):
+def _sync_feedback_item(response, answer, editor=None):
     """Every non-empty free-text answer of a submitted response is one feedback item."""
     question = answer.question
     if question is None or question.kind != "free_text":
@@ -169,8 +172,9 @@ def _sync_feedback_item(response, answer):
         db.session.add(FeedbackItem(
             consultation_id=response.consultation_id, text=answer.text, source="answer",
             response=response, answer=answer, question=question, section=question.section,
+            entered_by=editor,
         ))
     elif item.text != answer.text:
-        db.session.add(FeedbackItemRevision(item=item, action="respondent_change", before_text=item.text,
-                                            after_text=answer.text))
+        db.session.add(FeedbackItemRevision(item=item, action="edit" if editor else "respondent_change",
+                                            before_text=item.text, after_text=answer.text, changed_by=editor))
         item.text = answer.text

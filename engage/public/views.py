@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired
 
 from engage.extensions import db, limiter
 from engage.mail import mail_configured, send_private_link
-from engage.models import Consultation, EngagementEvent, EqualityMonitoring, utcnow
+from engage.localtime import local_now
+from engage.models import Consultation, EngagementEvent, EqualityMonitoring
 from engage.models.response import LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT
 from engage.public import bp, services
 from engage.public.forms import (
@@ -168,8 +169,10 @@ def _saving():
 def consultation(slug):
     """What is being consulted on, when, by whom, and the ways to respond."""
     consultation = _public_consultation(slug)
+    # Event times are local (as typed by the facilitator), so compare with local time.
+    now_local = local_now()
     upcoming = (EngagementEvent.query.filter_by(consultation_id=consultation.id, is_public=True)
-                .filter(EngagementEvent.starts_at >= utcnow()).order_by(EngagementEvent.starts_at).all())
+                .filter(EngagementEvent.starts_at >= now_local).order_by(EngagementEvent.starts_at).all())
     return render_template("public/consultation.html", consultation=consultation, upcoming=upcoming,
                            accepting=services.accepting_responses(consultation),
                            in_progress=_session_response(consultation))
