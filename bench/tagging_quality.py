@@ -1,0 +1,256 @@
+"""How well does the theme suggester tag real health-and-care feedback? (A benchmark, not a test.)
+
+Reads the NHS patient-experience comments (../shared/data/patient-feedback-phase1.csv,
+or a path given on the command line) and reports:
+
+  (a) theme suggestion: train on 80% with the 44 `subcategory` labels, and
+      separately with the 9 `label` categories; measure on the other 20%
+      (micro/macro precision, recall, F1; share whose top suggestion is right;
+      share with any right suggestion; training and suggesting time); then,
+      for data the suggester has never seen, train on two trusts and test on the
+      third (9 categories; each trust's comments, questions and wording differ);
+  (b) stance/tone: criticality -5..+5 mapped to concern (<0) / neutral (0) /
+      support (>0); accuracy and macro-F1 of the VADER rule and of the learnt model;
+  (c) campaign detection: time to find near-duplicates in 10,000 texts, with a
+      planted campaign of 200 edited copies of one letter;
+  (d) emerging themes: time to group 2,000 items.
+
+Usage: .venv/bin/python bench/tagging_quality.py [path.csv] [--seed N] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engage.analysis import (  # noqa: E402 - after the path set-up so the script runs from anywhere
+    classify_stances,
+    emerging_themes,
+    evaluate,
+    evaluate_stances,
+    find_duplicates,
+    train,
+    train_stance,
+)
+from engage.analysis.stance import CONCERN, NEUTRAL, SUPPORT  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "patient-feedback-phase1.csv"
+CAMPAIGN_LETTER = (
+    "I am writing to object to the closure of the Riverside day centre. It is the only place my "
+    "father can go during the week and without it I could not keep working. The plan says services "
+    "will be closer to home but the nearest alternative is fifteen miles away with no bus."
+)
+
+
+def main() -> None:
+    """Run every part of the benchmark and print one compact table per part."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", default=str(DEFAULT_DATA))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="9 categories only (skips the slow 44-label run)")
+    arguments = parser.parse_args()
+
+    rows = load(Path(arguments.path))
+    print(f"data: {arguments.path} ({len(rows)} comments with text)\n")
+    train_rows, test_rows = split(rows, "subcategory", arguments.seed)
+    print(f"split: {len(train_rows)} train / {len(test_rows)} test (stratified on subcategory, seed {arguments.seed})\n")
+
+    columns = ["label"] if arguments.quick else ["label", "subcategory"]
+    header = ["test set", "labels", "themes", "model", "micro P", "micro R", "micro F1", "macro P", "macro R",
+              "macro F1", "top right", "any right", "none", "baseline", "train s", "suggest s"]
+    theme_results = [
+        theme_suggestion("random 20%", train_rows, test_rows, column, arguments.seed) for column in columns
+    ]
+    print_table("(a) theme suggestion", header, theme_results)
+    trusts = sorted({row["organization"] for row in rows})
+    if len(trusts) > 1:
+        unseen = [
+            theme_suggestion(
+                f"{trust} (unseen)",
+                [row for row in rows if row["organization"] != trust],
+                [row for row in rows if row["organization"] == trust],
+                "label",
+                arguments.seed,
+            )
+            for trust in trusts
+        ]
+        print_table("(a2) theme suggestion on an organisation never trained on", header, unseen)
+
+    print_table(
+        "(b) stance from criticality (<0 concern, 0 neutral, >0 support), held-out 20%",
+        ["method", "items", "accuracy", "macro F1", "F1 concern", "F1 neutral", "F1 support", "seconds"],
+        stance_rows(train_rows, test_rows, arguments.seed),
+    )
+
+    print_table(
+        "(c) campaign and duplicate detection",
+        ["texts", "groups", "in groups", "campaign found", "campaign size", "seconds"],
+        [campaign_detection(rows, arguments.seed)],
+    )
+
+    print_table(
+        "(d) emerging themes",
+        ["items", "candidates", "largest", "seconds"],
+        [emerging(rows, arguments.seed)],
+    )
+
+
+def load(path: Path) -> list[dict]:
+    """Rows with non-empty feedback."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if (row.get("feedback") or "").strip()]
+
+
+def split(rows: list[dict], column: str, seed: int) -> tuple[list[dict], list[dict]]:
+    """80/20, stratified on one column so rare labels appear on both sides."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[row[column].strip()].append(row)
+    generator = random.Random(seed)
+    train_rows, test_rows = [], []
+    for key in sorted(groups):
+        members = groups[key][:]
+        generator.shuffle(members)
+        held = round(len(members) * 0.2)
+        test_rows.extend(members[:held])
+        train_rows.extend(members[held:])
+    return train_rows, test_rows
+
+
+def theme_suggestion(name: str, train_rows: list[dict], test_rows: list[dict], column: str, seed: int) -> list:
+    """Train on one label column, suggest for the held-out items, score."""
+    train_texts = [row["feedback"] for row in train_rows]
+    train_labels = [[row[column].strip()] for row in train_rows]
+    test_texts = [row["feedback"] for row in test_rows]
+    gold = [[row[column].strip()] for row in test_rows]
+
+    started = time.perf_counter()
+    suggester = train(train_texts, train_labels, random_state=seed)
+    trained = time.perf_counter()
+    suggestions = suggester.suggest(test_texts)
+    suggested = time.perf_counter()
+    result = evaluate(gold, suggestions)
+    commonest = Counter(label for labels in train_labels for label in labels).most_common(1)[0][0]
+    baseline = evaluate(gold, [[commonest]] * len(gold))["share_top_correct"]
+    return [
+        name,
+        column,
+        len(set(label for labels in train_labels for label in labels)),
+        suggester.model_family,
+        result["micro_precision"],
+        result["micro_recall"],
+        result["micro_f1"],
+        result["macro_precision"],
+        result["macro_recall"],
+        result["macro_f1"],
+        result["share_top_correct"],
+        result["share_with_correct"],
+        round(1 - result["share_with_suggestion"], 4),
+        baseline,
+        round(trained - started, 1),
+        round(suggested - trained, 1),
+    ]
+
+
+def stance_of(row: dict) -> str | None:
+    """Criticality -5..+5 as a stance; None for the handful of unreadable or out-of-range scores."""
+    try:
+        score = int(row["criticality"].strip())
+    except (ValueError, AttributeError):
+        return None
+    if not -5 <= score <= 5:
+        return None
+    return CONCERN if score < 0 else SUPPORT if score > 0 else NEUTRAL
+
+
+def stance_rows(train_rows: list[dict], test_rows: list[dict], seed: int) -> list[list]:
+    """The VADER rule and the learnt model, scored on the same held-out items."""
+    train_pairs = [(row["feedback"], stance_of(row)) for row in train_rows if stance_of(row)]
+    test_pairs = [(row["feedback"], stance_of(row)) for row in test_rows if stance_of(row)]
+    test_texts = [text for text, _ in test_pairs]
+    gold = [stance for _, stance in test_pairs]
+
+    output = []
+    started = time.perf_counter()
+    by_rule = classify_stances(test_texts)
+    output.append(stance_row("VADER rule", gold, by_rule, time.perf_counter() - started))
+    # The data has no "mixed" label: count the rule's "mixed" as wrong above, and show it folded into neutral.
+    folded = [NEUTRAL if result.stance == "mixed" else result.stance for result in by_rule]
+    output.append(stance_row("VADER rule, mixed->neutral", gold, folded, 0.0))
+
+    started = time.perf_counter()
+    model = train_stance([text for text, _ in train_pairs], [stance for _, stance in train_pairs], random_state=seed)
+    learnt = classify_stances(test_texts, model)
+    output.append(stance_row("learnt (TF-IDF+VADER, LR)", gold, learnt, time.perf_counter() - started))
+    return output
+
+
+def stance_row(method: str, gold: list[str], predicted, seconds: float) -> list:
+    """One line of the stance table."""
+    result = evaluate_stances(gold, predicted)
+    per = result["per_stance_f1"]
+    return [method, result["items"], result["accuracy"], result["macro_f1"],
+            per.get(CONCERN, 0.0), per.get(NEUTRAL, 0.0), per.get(SUPPORT, 0.0), round(seconds, 2)]
+
+
+def campaign_detection(rows: list[dict], seed: int, size: int = 10_000, campaign_size: int = 200) -> list:
+    """Near-duplicate search over `size` texts: real comments plus one planted campaign."""
+    generator = random.Random(seed)
+    letters = []
+    for _ in range(campaign_size):
+        words = CAMPAIGN_LETTER.split()
+        for _ in range(generator.randint(0, 2)):
+            words[generator.randrange(len(words))] = generator.choice(["really", "local", "my", "our", "vital"])
+        letters.append(" ".join(words) + generator.choice(["", " Thank you.", " Yours, a resident."]))
+    real = [row["feedback"] for row in rows]
+    # Real comments are not repeated to reach the size: that would plant copies of them.
+    texts = real[: size - campaign_size] + letters
+    generator.shuffle(texts)
+    letter_set = set(letters)
+    planted = {index for index, text in enumerate(texts) if text in letter_set}
+
+    started = time.perf_counter()
+    groups = find_duplicates(texts)
+    seconds = time.perf_counter() - started
+    best = max(groups, key=lambda group: len(planted & set(group.members)), default=None)
+    found = len(planted & set(best.members)) if best else 0
+    return [len(texts), len(groups), sum(len(group.members) for group in groups),
+            f"{found}/{len(planted)}", len(best.members) if best else 0, round(seconds, 2)]
+
+
+def emerging(rows: list[dict], seed: int, size: int = 2000) -> list:
+    """Group a random sample of items as if none fitted a theme."""
+    sample = random.Random(seed).sample([row["feedback"] for row in rows], min(size, len(rows)))
+    started = time.perf_counter()
+    candidates = emerging_themes(sample, random_state=seed)
+    seconds = time.perf_counter() - started
+    largest = f"{candidates[0].name} ({len(candidates[0].members)})" if candidates else "-"
+    return [len(sample), len(candidates), largest, round(seconds, 2)]
+
+
+def print_table(title: str, header: list[str], rows: list[list]) -> None:
+    """A plain fixed-width table."""
+    cells = [header] + [[format_cell(value) for value in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(title)
+    for number, row in enumerate(cells):
+        print("  " + "  ".join(value.rjust(width) if number else value.ljust(width) for value, width in zip(row, widths)))
+        if number == 0:
+            print("  " + "  ".join("-" * width for width in widths))
+    print()
+
+
+def format_cell(value) -> str:
+    """Floats to 3 places, everything else as text."""
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+if __name__ == "__main__":
+    main()

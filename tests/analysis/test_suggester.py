@@ -1,0 +1,145 @@
+"""The supervised suggester: learns from confirmed tags, explains itself, stays quiet off topic."""
+import pickle
+from collections import Counter
+
+import pytest
+
+from engage.analysis import text as textlib
+from engage.analysis.suggester import MIN_EXAMPLES, Suggestion, evaluate, train
+from tests.analysis.fixtures import CODEBOOK, OFF_TOPIC, synthetic_dataset
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    texts, labels = synthetic_dataset(items_per_theme=30, multi_label_items=30, seed=7)
+    return texts[:120], labels[:120], texts[120:], labels[120:]
+
+
+@pytest.fixture(scope="module")
+def suggester(dataset):
+    train_texts, train_labels, _, _ = dataset
+    return train(train_texts, train_labels, random_state=0)
+
+
+def themes(suggestions):
+    return {suggestion.theme for suggestion in suggestions}
+
+
+def test_beats_always_suggesting_the_commonest_theme(dataset, suggester):
+    _, train_labels, test_texts, test_labels = dataset
+    commonest = Counter(theme for labels in train_labels for theme in labels).most_common(1)[0][0]
+    baseline = evaluate(test_labels, [[commonest]] * len(test_labels))
+    learnt = evaluate(test_labels, suggester.suggest(test_texts))
+    assert learnt["micro_f1"] >= baseline["micro_f1"] + 0.4
+    assert learnt["macro_f1"] > 0.8
+    assert learnt["share_with_correct"] > 0.9
+
+
+def test_off_topic_item_gets_no_suggestion(suggester):
+    assert suggester.suggest([OFF_TOPIC, "", "   "]) == [[], [], []]
+
+
+def test_an_item_about_buses_and_carers_gets_both_themes(suggester):
+    [suggestions] = suggester.suggest(["The buses never come and as a carer I get no respite"])
+    assert {"transport", "carers"} <= themes(suggestions)
+
+
+def test_every_explanation_word_appears_in_the_item(dataset, suggester):
+    _, _, test_texts, _ = dataset
+    for item, suggestions in zip(test_texts, suggester.suggest(test_texts)):
+        written = textlib.normalise(item)
+        for suggestion in suggestions:
+            assert suggestion.words, "a suggestion must say which words triggered it"
+            for word in suggestion.words:
+                assert word in written
+            assert 0.0 <= suggestion.confidence <= 1.0
+
+
+def test_suggestions_are_best_first_and_capped(dataset, suggester):
+    _, _, test_texts, _ = dataset
+    for suggestions in suggester.suggest(test_texts):
+        assert len(suggestions) <= suggester.max_suggestions
+        confidences = [suggestion.confidence for suggestion in suggestions]
+        assert confidences == sorted(confidences, reverse=True)
+
+
+def test_model_chosen_by_held_out_f1_with_tuned_thresholds(suggester):
+    assert suggester.model_family in ("logistic", "linear_svc")
+    assert suggester.validation["chosen"] == suggester.model_family
+    assert {"logistic", "linear_svc"} <= set(suggester.validation)
+    assert all(0.1 <= threshold <= 0.9 for threshold in suggester.thresholds.values())
+
+
+def test_training_is_deterministic(dataset):
+    train_texts, train_labels, test_texts, _ = dataset
+    first = train(train_texts, train_labels, random_state=3)
+    second = train(list(train_texts), list(train_labels), random_state=3)
+    assert first.thresholds == second.thresholds
+    assert first.suggest(test_texts) == second.suggest(test_texts)
+
+
+def test_a_theme_with_too_few_examples_falls_back_to_the_codebook(dataset):
+    train_texts, train_labels, _, _ = dataset
+    texts = list(train_texts) + ["Please fix the potholes on the road to the surgery", "Potholes everywhere"]
+    labels = list(train_labels) + [["roads"], ["roads"]]
+    codebook = CODEBOOK + [{"id": "roads", "name": "Roads", "keywords": ["pothole", "road"]}]
+    model = train(texts, labels, codebook=codebook)
+    assert "roads" not in model.themes and "roads" in model.fallback_themes
+    [suggestions] = model.suggest(["The potholes are dangerous"])
+    [roads] = [suggestion for suggestion in suggestions if suggestion.theme == "roads"]
+    assert roads.source == "codebook" and roads.words == ("potholes",)
+    assert MIN_EXAMPLES == 3
+
+
+def test_without_enough_confirmed_tags_the_codebook_does_all_the_work():
+    model = train(["the bus was late", "carers need respite"], [["transport"], ["carers"]], codebook=CODEBOOK)
+    assert model.themes == [] and model.model_family == "codebook"
+    assert [themes(s) for s in model.suggest(["the bus to the day centre", OFF_TOPIC])] == [{"transport"}, set()]
+
+
+def test_a_small_training_set_still_trains_without_selection():
+    texts, labels = synthetic_dataset(items_per_theme=6, multi_label_items=0, seed=1)
+    model = train(texts, labels)
+    assert set(model.themes) == {"transport", "carers", "waiting", "staff"}
+    assert "reason" in model.validation
+    assert themes(model.suggest(["there is no bus from the village after six"])[0]) == {"transport"}
+
+
+def test_review_priority_and_probabilities(dataset, suggester):
+    _, _, test_texts, _ = dataset
+    priorities = suggester.review_priority(test_texts[:5] + [OFF_TOPIC])
+    assert all(0.0 <= priority <= 1.0 for priority in priorities)
+    [scores] = suggester.probabilities(["the bus is late"])
+    assert set(scores) == set(suggester.themes)
+    assert max(scores, key=scores.get) == "transport"
+
+
+def test_a_trained_suggester_survives_pickling(dataset, suggester):
+    _, _, test_texts, _ = dataset
+    restored = pickle.loads(pickle.dumps(suggester))
+    assert restored.suggest(test_texts[:10]) == suggester.suggest(test_texts[:10])
+
+
+def test_evaluate_on_a_hand_worked_example():
+    gold = [["a"], ["a", "b"], ["b"], []]
+    predicted = [
+        [Suggestion("a", 0.9)],
+        [Suggestion("b", 0.8), Suggestion("c", 0.6)],
+        [],
+        ["c"],
+    ]
+    result = evaluate(gold, predicted)
+    # a: tp 1, fn 1; b: tp 1, fn 1; c: fp 2.
+    assert result["micro_precision"] == 0.5
+    assert result["micro_recall"] == 0.5
+    assert result["micro_f1"] == 0.5
+    assert result["per_theme_f1"] == {"a": pytest.approx(0.6667), "b": pytest.approx(0.6667), "c": 0.0}
+    assert result["macro_f1"] == pytest.approx((0.6667 * 2) / 3, abs=1e-4)
+    assert result["share_with_correct"] == 0.5
+    assert result["share_top_correct"] == 0.5
+    assert result["share_with_suggestion"] == 0.75
+
+
+def test_train_rejects_mismatched_lengths():
+    with pytest.raises(ValueError):
+        train(["one"], [])
