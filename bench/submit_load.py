@@ -13,6 +13,7 @@ Not a test: it prints figures. Goal: >= 30 full responses/s, p95 < 500 ms, 0 los
 """
 import argparse
 import os
+import resource
 import re
 import signal
 import socket
@@ -209,6 +210,12 @@ def run_bare(base, requests_total, concurrency):
     return requests_total / seconds, percentile(latencies, 95)
 
 
+def _children_cpu():
+    """CPU seconds used by finished child processes (gunicorn and its workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def percentile(values, p):
     """The p-th percentile (nearest rank)."""
     ordered = sorted(values)
@@ -238,12 +245,15 @@ def main():
     url = database_url(args.database)
     slug, groups, localities = prepare_database(url)
     port = free_port()
+    cpu_before = _children_cpu()
     server = start_gunicorn("engage:create_app()", url, port, args.workers, args.threads)
     try:
         acknowledged, errors, latencies, seconds = run_journeys(
             f"http://127.0.0.1:{port}", slug, groups, localities, args.respondents, args.concurrency)
     finally:
         stop(server)
+    # gunicorn and its workers have exited and been reaped: their CPU time is ours to read.
+    server_cpu = _children_cpu() - cpu_before
     submitted, items = count_submitted(url)
 
     bare_port = free_port()
@@ -261,6 +271,8 @@ def main():
           f"{requests_made} requests, {requests_made / seconds:.0f} requests/s)")
     print(f"page latency: p50 {statistics.median(latencies) * 1000:.0f} ms  "
           f"p95 {percentile(latencies, 95) * 1000:.0f} ms  max {max(latencies) * 1000:.0f} ms")
+    print(f"server CPU: {server_cpu / max(acknowledged, 1) * 1000:.0f} ms per full response "
+          f"({server_cpu:.1f} s in all, start-up included); {os.cpu_count()} cores shared with this load generator")
     print(f"errors: {len(errors)}" + (f"  first: {errors[0]}" if errors else ""))
     print(f"rows: {submitted} submitted responses in the database, {acknowledged} acknowledged "
           f"-> {'0 lost' if submitted == acknowledged else f'MISMATCH ({submitted - acknowledged:+d})'}; "

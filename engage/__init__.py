@@ -1,16 +1,18 @@
 """Engage: consult on draft plans and publish the statement of consultation."""
 from pathlib import Path
 
-from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-
-from config import INSTANCE_DIR, Config
+# Flask is imported inside the factory so that engage.analysis (plain functions
+# on strings) can be imported and benchmarked without loading the web stack.
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config=None):
     """Build the Flask application from a config class (Config by default)."""
+    from flask import Flask
+
+    from config import INSTANCE_DIR, Config
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -32,6 +34,8 @@ def create_app(config=None):
 
 def register_templates(app):
     """Our templates first, then the GOV.UK Frontend macros."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),
         PrefixLoader({
