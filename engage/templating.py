@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 from flask import current_app, request, session
 from flask_babel import format_date as babel_format_date
+from flask_babel import gettext
 from flask_login import current_user
 
 from engage.models.consultation import STATUS_LABELS, TRANSITION_VERBS
@@ -47,6 +48,8 @@ def init_app(app):
     """Register filters and globals."""
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    # Values Engage ships in English (default groups, the agree scale) shown in the visitor's language.
+    app.add_template_filter(gettext, "translate")
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         STATUS_TAG_CLASSES=STATUS_TAG_CLASSES,

@@ -284,3 +284,37 @@ def test_n_marks_every_equality_option():
         options.update(value for value, _label in field.kwargs["choices"] if value != PREFER_NOT)
     assert options <= marked, f"mark with N_(): {options - marked}"
     assert options <= ids, f"not extracted: {options - ids}"
+
+
+def test_the_hidden_error_prefix_by_each_field_is_welsh(client):
+    """Screen readers hear "Gwall:" before each field's message on Welsh pages."""
+    from tests.factories import make_consultation
+
+    consultation = make_consultation(status="open")
+    client.get("/language/cy?next=/")
+    client.post(f"/consultations/{consultation.slug}/respond")
+    page = client.post(f"/consultations/{consultation.slug}/respond/about", data={}).get_data(as_text=True)
+    assert '<span class="govuk-visually-hidden">Gwall:</span>' in page
+    assert '<span class="govuk-visually-hidden">Error:</span>' not in page
+
+
+def test_default_groups_and_the_agree_scale_are_shown_in_welsh_and_stored_in_english(client):
+    from engage.consultations import services
+    from engage.extensions import db
+    from engage.models import Answer
+    from tests.factories import make_consultation
+
+    consultation = make_consultation(status="open")
+    question = services.add_question(consultation, "Do you agree?", kind="agree_scale")
+    db.session.commit()
+    client.get("/language/cy?next=/")
+    client.post(f"/consultations/{consultation.slug}/respond")
+    about = client.get(f"/consultations/{consultation.slug}/respond/about").get_data(as_text=True)
+    assert "Aelodau o’r cyhoedd" in about and "Members of the public" not in about
+    pages = [p for p in range(1, 4)
+             if f'name="q{question.id}"' in client.get(f"/consultations/{consultation.slug}/respond/questions/{p}").get_data(as_text=True)]
+    page = client.get(f"/consultations/{consultation.slug}/respond/questions/{pages[0]}").get_data(as_text=True)
+    assert "Cytuno’n gryf" in page
+    client.post(f"/consultations/{consultation.slug}/respond/questions/{pages[0]}", data={f"q{question.id}": "Strongly agree"})
+    db.session.rollback()
+    assert Answer.query.filter_by(question_id=question.id).one().choices == ["Strongly agree"]

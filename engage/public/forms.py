@@ -54,7 +54,8 @@ class AboutYouForm(FlaskForm):
 
     def __init__(self, *args, consultation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.groups.choices = [(str(g.id), g.name) for g in consultation.stakeholder_groups]
+        # Default group names are translated; names an officer typed are shown as typed.
+        self.groups.choices = [(str(g.id), _(g.name)) for g in consultation.stakeholder_groups]
         self.locality.choices = [(str(loc.id), loc.name) for loc in consultation.localities] + [
             (LOCALITY_OUTSIDE, _("Outside the area")), (LOCALITY_PREFER_NOT, _("Prefer not to say"))]
 
@@ -91,7 +92,8 @@ def _field_for(question):
             "Your answer must be %(limit)s characters or fewer", limit=f"{question.max_length:,}")))
         return TextAreaField(question.text, widget=GovCharacterCount(), description=description,
                              validators=validators)
-    choices = [(choice, choice) for choice in question.choices]
+    # Stored in English; the fixed agree-disagree scale is shown in the visitor's language.
+    choices = [(choice, _(choice) if question.kind == "agree_scale" else choice) for choice in question.choices]
     if question.kind == "multiple_choice":
         return SelectMultipleField(question.text, widget=GovCheckboxesInput(), choices=choices,
                                    description=description, validators=validators)
@@ -129,6 +131,21 @@ class ConsentForm(FlaskForm):
 def N_(text):
     """Mark text for translation without translating it (stored values stay English)."""
     return text
+
+
+# Values Engage ships in English (engage.models.consultation), listed so that the
+# catalogue has them: shown translated, stored as they are.
+SHIPPED_VALUES = (
+    N_("Strongly agree"), N_("Agree"), N_("Neither agree nor disagree"), N_("Disagree"),
+    N_("Strongly disagree"),
+    N_("Users of health care"), N_("Carers of users of health care"),
+    N_("Commercial providers of health care"), N_("Non-commercial providers of health care"),
+    N_("Health professionals"), N_("Social care professionals"), N_("Users of social care"),
+    N_("Carers of users of social care"), N_("Commercial providers of social care"),
+    N_("Non-commercial providers of social care"), N_("Non-commercial providers of social housing"),
+    N_("Third sector bodies carrying out activities related to health or social care"),
+    N_("Members of the public"), N_("Staff"), N_("Community groups"), N_("Elected members"), N_("Other"),
+)
 
 
 def _equality_field(label, options, hint=None):
