@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +15,25 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from engage.events.notes import MAX_NOTES, NoteError, NoteProblem, parse_notes, parse_rows
+from engage.events.notes import (
+    MAX_NOTES,
+    NoteError,
+    NoteProblem,
+    parse_notes,
+    parse_rows,
+)
+from engage.packages import NotThePackage, TooLargeToRead, check_package
+
 # The .docx safety checks (really a Word package, not too large, not a zip bomb) and the text
 # reader are the ones used for plan drafts; they are private there but are exactly what is needed.
 from engage.plans.docx import (
-    MB, NOT_DOCX, DocxError, _block_elements, _check_zip, _plain_text, md_upload_to_text,
+    MB,
+    NOT_DOCX,
+    DocxError,
+    _block_elements,
+    _check_zip,
+    _plain_text,
+    md_upload_to_text,
 )
 
 MAX_NOTES_FILE_BYTES = 10 * MB
@@ -154,22 +167,12 @@ def _read_xlsx(data):
 
 def _check_xlsx_package(data):
     """A real .xlsx is a zip holding xl/workbook.xml; refuse anything else, and zip bombs."""
-    stream = io.BytesIO(data)
-    if not zipfile.is_zipfile(stream):
-        raise NotesFileError(NOT_XLSX)
     try:
-        with zipfile.ZipFile(stream) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
-        raise NotesFileError(NOT_XLSX) from error
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise NotesFileError(NOT_XLSX)
-    if sum(member.file_size for member in members) > MAX_UNCOMPRESSED:
-        raise NotesFileError(TOO_LARGE_TO_READ)
-    for member in members:
-        if member.file_size > _BOMB_MIN_SIZE and member.file_size / max(member.compress_size, 1) > _BOMB_RATIO:
-            raise NotesFileError(TOO_LARGE_TO_READ)
+        check_package(io.BytesIO(data), "xl/workbook.xml", MAX_UNCOMPRESSED, _BOMB_MIN_SIZE, _BOMB_RATIO)
+    except NotThePackage:
+        raise NotesFileError(NOT_XLSX) from None
+    except TooLargeToRead:
+        raise NotesFileError(TOO_LARGE_TO_READ) from None
 
 
 def _header_name(value):

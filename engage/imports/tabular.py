@@ -8,8 +8,9 @@ where there is one (row 1 is the header row, as in a spreadsheet).
 import codecs
 import csv
 import os
-import zipfile
 from dataclasses import dataclass, field
+
+from engage.packages import NotThePackage, TooLargeToRead, check_package
 
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 100 * MB
@@ -273,23 +274,14 @@ def unique_headers(raw_headers):
 def _open_xlsx(path, head, max_uncompressed):
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise TableError(OLD_XLS)
-    if not head.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(path):
+    if not head.startswith(b"PK\x03\x04"):
         raise TableError(NOT_XLSX)
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        check_package(path, "xl/workbook.xml", max_uncompressed, _BOMB_MIN_SIZE, _BOMB_RATIO)
+    except NotThePackage:
         raise TableError(NOT_XLSX) from None
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise TableError(NOT_XLSX)
-    # zipfile never inflates a member beyond its declared size, so declared sizes bound the work.
-    if sum(member.file_size for member in members) > max_uncompressed:
-        raise TableError(TOO_LARGE_TO_READ)
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > _BOMB_MIN_SIZE and ratio > _BOMB_RATIO:
-            raise TableError(TOO_LARGE_TO_READ)
+    except TooLargeToRead:
+        raise TableError(TOO_LARGE_TO_READ) from None
 
     import openpyxl  # imported here: only workbooks need it
 

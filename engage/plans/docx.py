@@ -1,13 +1,14 @@
 """Turn an uploaded Word (.docx) or Markdown/text file into plan Markdown."""
 import io
 import re
-import zipfile
 
 import docx as python_docx
 from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+
+from engage.packages import NotThePackage, TooLargeToRead, check_package
 
 MB = 1024 * 1024
 NOT_DOCX = "The selected file is not a Word document (.docx). Save it as .docx and try again."
@@ -79,25 +80,12 @@ def _check_size(data: bytes, max_bytes: int) -> None:
 
 
 def _check_zip(data: bytes, max_uncompressed: int) -> None:
-    stream = io.BytesIO(data)
-    if not zipfile.is_zipfile(stream):
-        raise DocxError(NOT_DOCX)
     try:
-        with zipfile.ZipFile(stream) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
-        raise DocxError(NOT_DOCX) from error
-    names = {member.filename for member in members}
-    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-        raise DocxError(NOT_DOCX)
-    # zipfile never inflates a member beyond its declared file_size, so the declared sizes
-    # are a real bound on what python-docx will hold in memory.
-    if sum(member.file_size for member in members) > max_uncompressed:
-        raise DocxError(TOO_LARGE_TO_READ)
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > _BOMB_MIN_SIZE and ratio > _BOMB_RATIO:
-            raise DocxError(TOO_LARGE_TO_READ)
+        check_package(io.BytesIO(data), "word/document.xml", max_uncompressed, _BOMB_MIN_SIZE, _BOMB_RATIO)
+    except NotThePackage:
+        raise DocxError(NOT_DOCX) from None
+    except TooLargeToRead:
+        raise DocxError(TOO_LARGE_TO_READ) from None
 
 
 def _looks_binary(text: str) -> bool:
