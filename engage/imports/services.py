@@ -1146,6 +1146,31 @@ def _write_responses(records, consultation_id, user_id, references, now, free_te
     return [(answer_ids[key], key[0], key[1], text) for key, text in texts.items()]
 
 
+def _stream_rows(upload, converter, existing, progress, params, pending, flush, chunk_rows, why):
+    """Read the file, handing rows to flush() a chunk at a time; fail, writing nothing, on any problem."""
+
+    def on_record(record):
+        pending.append(record)
+        if len(pending) >= chunk_rows:
+            flush()
+
+    tally = Tally()
+    progress.update(0, total=(params or {}).get("rows", 0), message="Importing", force=True)
+    try:
+        _read(upload, converter, existing, tally, progress, on_record=on_record, verb="Imported",
+              stop_writing_on_error=True)
+    except tabular.TableError as problem:
+        raise jobs.JobFailed(str(problem)) from None
+    if tally.error_count:
+        raise jobs.JobFailed(
+            f"{_plural(tally.rows_with_errors, 'row')} of the file now "
+            f"{'has' if tally.rows_with_errors == 1 else 'have'} problems{why} so nothing was imported. "
+            "Check the file again to see the problems.", result=tally.as_result(converter.headings()))
+    if pending:
+        flush()
+    return tally
+
+
 def import_responses(consultation, upload, mapping, user, progress, chunk_rows=None, params=None):
     """Add the file's new rows as submitted responses (channel "import"), all or nothing."""
     chunk_rows = chunk_rows or CHUNK_ROWS
@@ -1180,26 +1205,9 @@ def import_responses(consultation, upload, mapping, user, progress, chunk_rows=N
             counts["items"] += len(items)
         pending.clear()
 
-    def on_record(record):
-        pending.append(record)
-        if len(pending) >= chunk_rows:
-            flush()
-
-    tally = Tally()
-    progress.update(0, total=(params or {}).get("rows", 0), message="Importing", force=True)
-    try:
-        _read(upload, converter, existing, tally, progress, on_record=on_record, verb="Imported",
-              stop_writing_on_error=True)
-    except tabular.TableError as problem:
-        raise jobs.JobFailed(str(problem)) from None
-    if tally.error_count:
-        raise jobs.JobFailed(
-            f"{_plural(tally.rows_with_errors, 'row')} of the file now {'has' if tally.rows_with_errors == 1 else 'have'} "
-            "problems (the consultation’s questions, groups or localities may have changed since the check), "
-            "so nothing was imported. Check the file again to see the problems.",
-            result=tally.as_result(converter.headings()))
-    if pending:
-        flush()
+    tally = _stream_rows(upload, converter, existing, progress, params, pending, flush, chunk_rows,
+                         why=" (the consultation’s questions, groups or localities may have changed since "
+                             "the check),")
     result = {"rows": tally.rows, "new": tally.new, "already": tally.already, "repeated": tally.repeated,
               "feedback_items": counts["items"], "seconds": round(tally.seconds, 2)}
     result["summary"] = (f"{tally.new:,} new, {tally.already:,} already imported"
@@ -1257,25 +1265,7 @@ def import_coded(consultation, upload, mapping, user, progress, chunk_rows=None,
             counts["tags"] += len(tag_rows)
         pending.clear()
 
-    def on_record(record):
-        pending.append(record)
-        if len(pending) >= chunk_rows:
-            flush()
-
-    tally = Tally()
-    progress.update(0, total=(params or {}).get("rows", 0), message="Importing", force=True)
-    try:
-        _read(upload, converter, existing, tally, progress, on_record=on_record, verb="Imported",
-              stop_writing_on_error=True)
-    except tabular.TableError as problem:
-        raise jobs.JobFailed(str(problem)) from None
-    if tally.error_count:
-        raise jobs.JobFailed(
-            f"{_plural(tally.rows_with_errors, 'row')} of the file now "
-            f"{'has' if tally.rows_with_errors == 1 else 'have'} problems, so nothing was imported. "
-            "Check the file again to see the problems.", result=tally.as_result(converter.headings()))
-    if pending:
-        flush()
+    tally = _stream_rows(upload, converter, existing, progress, params, pending, flush, chunk_rows, why=",")
     result = {"rows": tally.rows, "new": tally.new, "already": tally.already, "repeated": tally.repeated,
               "tags": counts["tags"], "themes_created": codebook.created, "seconds": round(tally.seconds, 2)}
     result["summary"] = (f"{tally.new:,} new, {tally.already:,} already imported"

@@ -1,6 +1,8 @@
 """A consultation, its localities and stakeholder groups, its drafts and questions."""
 from datetime import date
 
+from markupsafe import Markup
+
 from engage.extensions import db
 from engage.models.base import InvalidTransition, TimestampMixin, utcnow
 
@@ -298,6 +300,12 @@ class PlanSection(db.Model):
     version = db.relationship("PlanVersion", back_populates="sections")
 
     __table_args__ = (db.UniqueConstraint("version_id", "position"),)
+
+    @property
+    def body(self):
+        """The body for templates, marked safe: body_html is only ever written by
+        engage.plans.markdown.render, which sanitises it with nh3 (the one place this is trusted)."""
+        return Markup(self.body_html)
 
     @property
     def title(self):
