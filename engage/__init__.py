@@ -74,8 +74,12 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """One blueprint per feature."""
+    from engage.agreement import bp as agreement_bp
     from engage.auth import bp as auth_bp
+    from engage.codebook import bp as codebook_bp
+    from engage.coding import bp as coding_bp
     from engage.consultations import bp as consultations_bp
+    from engage.emerging import bp as emerging_bp
     from engage.events import bp as events_bp
     from engage.imports import bp as imports_bp
     from engage.intake import bp as intake_bp
@@ -84,7 +88,7 @@ def register_blueprints(app):
     from engage.responses import bp as responses_bp
 
     for blueprint in (main_bp, public_bp, auth_bp, consultations_bp, responses_bp, events_bp, intake_bp,
-                      imports_bp):
+                      imports_bp, codebook_bp, coding_bp, emerging_bp, agreement_bp):
         app.register_blueprint(blueprint)
 
 

@@ -48,6 +48,10 @@ ROUTES = {
     "imports.job": ("GET", "/staff/consultations/{c}/jobs/{j}", "manage"),
     "imports.preview": ("GET", "/staff/consultations/{c}/imports/checks/{j}", "manage"),
     "imports.start": ("POST", "/staff/consultations/{c}/imports/checks/{j}/import", "manage"),
+    # codebook routes
+    # coding routes
+    # emerging routes
+    # agreement routes
 }
 
 # (role, member of the consultation?) -> levels they have.

@@ -3,22 +3,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func
 
+from engage.access import consultation_for
 from engage.consultations import bp, services
 from engage.consultations.forms import ConsultationForm, PlanVersionForm, QuestionForm
 from engage.extensions import db
 from engage.models import Consultation, InvalidTransition, Membership, PlanVersion, Question, Response
 from engage.plans.diff import diff_versions, summary_counts
-
-
-def _consultation(consultation_id, need="view"):
-    """The consultation if the current user may see (or manage) it; 404/403 otherwise."""
-    consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    allowed = current_user.can_manage(consultation) if need == "manage" else current_user.can_view(consultation)
-    if need == "record":
-        allowed = current_user.can_record_evidence(consultation)
-    if not allowed:
-        abort(403)
-    return consultation
 
 
 def _question(consultation, question_id):
@@ -85,7 +75,7 @@ def _status(form):
 @bp.route("/consultations/<int:consultation_id>")
 def overview(consultation_id):
     """Everything about one consultation, and what to do next."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     responses = consultation.responses.filter_by(status="submitted").count()
     blockers = {status: consultation.blockers_for(status) for status in consultation.allowed_transitions()}
     return render_template("consultations/overview.html", consultation=consultation, responses=responses,
@@ -95,7 +85,7 @@ def overview(consultation_id):
 @bp.route("/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])
 def edit(consultation_id):
     """Change a consultation's details."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     form = ConsultationForm(obj=consultation)
     if request.method == "GET":
         form.localities.data = "\n".join(loc.name for loc in consultation.localities)
@@ -122,7 +112,7 @@ def edit(consultation_id):
 @bp.route("/consultations/<int:consultation_id>/status", methods=["POST"])
 def change_status(consultation_id):
     """Open, close, analyse, publish or archive, if the rules allow it."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     new_status = request.form.get("status", "")
     try:
         services.change_status(consultation, new_status, user=current_user)
@@ -138,7 +128,7 @@ def change_status(consultation_id):
 @bp.route("/consultations/<int:consultation_id>/versions/new", methods=["GET", "POST"])
 def add_version(consultation_id):
     """Add a draft of the plan by pasting Markdown or uploading a file."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     form = PlanVersionForm()
     if request.method == "GET":
         form.label.data = ("First draft", "Second draft", "Third draft", "Fourth draft")[
@@ -163,7 +153,7 @@ def add_version(consultation_id):
 @bp.route("/consultations/<int:consultation_id>/versions/<int:number>")
 def version(consultation_id, number):
     """One draft of the plan, section by section."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     plan_version = _version(consultation, number)
     return render_template("consultations/version.html", consultation=consultation, version=plan_version,
                            can_manage=current_user.can_manage(consultation))
@@ -172,7 +162,7 @@ def version(consultation_id, number):
 @bp.route("/consultations/<int:consultation_id>/compare")
 def compare(consultation_id):
     """What changed between two drafts, section by section."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     versions = consultation.versions
     if len(versions) < 2:
         flash("Add a second draft to compare drafts.", "info")
@@ -188,7 +178,7 @@ def compare(consultation_id):
 @bp.route("/consultations/<int:consultation_id>/questions")
 def questions(consultation_id):
     """The questions, in order, with edit, move and delete."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     return render_template("consultations/questions.html", consultation=consultation,
                            can_manage=current_user.can_manage(consultation),
                            locked=consultation.questions_locked)
@@ -212,7 +202,7 @@ def _sections_for_questions(consultation):
 @bp.route("/consultations/<int:consultation_id>/questions/new", methods=["GET", "POST"])
 def add_question(consultation_id):
     """Add a question."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     refused = _refuse_if_locked(consultation)
     if refused:
         return refused
@@ -244,7 +234,7 @@ def _section_choice(sections, value):
 @bp.route("/consultations/<int:consultation_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
 def edit_question(consultation_id, question_id):
     """Change a question."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     question = _question(consultation, question_id)
     refused = _refuse_if_locked(consultation)
     if refused:
@@ -270,7 +260,7 @@ def edit_question(consultation_id, question_id):
 @bp.route("/consultations/<int:consultation_id>/questions/<int:question_id>/move", methods=["POST"])
 def move_question(consultation_id, question_id):
     """Move a question up or down."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     question = _question(consultation, question_id)
     refused = _refuse_if_locked(consultation)
     if refused:
@@ -284,7 +274,7 @@ def move_question(consultation_id, question_id):
 @bp.route("/consultations/<int:consultation_id>/questions/<int:question_id>/delete", methods=["GET", "POST"])
 def delete_question(consultation_id, question_id):
     """Confirm, then delete a question."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     question = _question(consultation, question_id)
     refused = _refuse_if_locked(consultation)
     if refused:

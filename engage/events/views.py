@@ -6,7 +6,8 @@ anyone who may see the consultation may read them ("view").
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engage.consultations.views import _consultation, _status
+from engage.access import consultation_for
+from engage.consultations.views import _status
 from engage.events import bp, services
 from engage.events.forms import (
     FORMAT_LABELS, EventForm, ImportNotesForm, ItemForm, ItemsForm, NotesForm, SplitItemForm,
@@ -69,7 +70,7 @@ def _section_numbers(sections):
 @bp.route("/events")
 def index(consultation_id):
     """Events held and upcoming, with how many people came and how many notes were taken."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     upcoming, held = services.events_by_time(consultation)
     return render_template("events/index.html", consultation=consultation, upcoming=upcoming, held=held,
                            counts=services.item_counts(consultation),
@@ -92,7 +93,7 @@ def _details(form):
 @bp.route("/events/new", methods=["GET", "POST"])
 def create(consultation_id):
     """Record an event: planned or already held."""
-    consultation = _consultation(consultation_id, need="record")
+    consultation = consultation_for(consultation_id, need="record")
     form = EventForm.for_consultation(consultation, services.facilitator_candidates(consultation))
     if form.validate_on_submit():
         event = services.create_event(consultation, _details(form), current_user)
@@ -105,7 +106,7 @@ def create(consultation_id):
 @bp.route("/events/<int:event_id>")
 def detail(consultation_id, event_id):
     """One event: when, where, who ran it, who came, and the notes taken."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     event = _event(consultation, event_id)
     counts = {row.group_id: row.count for row in event.attendance}
     attendance = [(group, counts.get(group.id, 0)) for group in consultation.stakeholder_groups]
@@ -117,7 +118,7 @@ def detail(consultation_id, event_id):
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit(consultation_id, event_id):
     """Change an event's details or attendance."""
-    consultation = _consultation(consultation_id, need="record")
+    consultation = consultation_for(consultation_id, need="record")
     event = _event(consultation, event_id)
     form = EventForm.for_consultation(consultation, services.facilitator_candidates(consultation, event), event)
     if form.validate_on_submit():
@@ -133,7 +134,7 @@ def edit(consultation_id, event_id):
 @bp.route("/events/<int:event_id>/notes", methods=["GET", "POST"])
 def add_notes(consultation_id, event_id):
     """Type or paste notes, one per line; each becomes a feedback item."""
-    consultation = _consultation(consultation_id, need="record")
+    consultation = consultation_for(consultation_id, need="record")
     event = _event(consultation, event_id)
     sections = services.latest_sections(consultation)
     form = NotesForm(section_numbers=_section_numbers(sections))
@@ -155,7 +156,7 @@ def _preview_rows(notes, sections):
 @bp.route("/events/<int:event_id>/notes/import", methods=["GET", "POST"])
 def import_notes(consultation_id, event_id):
     """Upload a file of notes, see them in a table, then add them."""
-    consultation = _consultation(consultation_id, need="record")
+    consultation = consultation_for(consultation_id, need="record")
     event = _event(consultation, event_id)
     sections = services.latest_sections(consultation)
     if request.method == "POST" and "confirm" in request.form:
@@ -205,7 +206,7 @@ def _confirm_import(consultation, event, sections):
 @bp.route("/events/<int:event_id>/items", methods=["GET", "POST"])
 def items(consultation_id, event_id):
     """Every note of the event in one form: text, section, speaks for; merge the ones ticked."""
-    consultation = _consultation(consultation_id, need="record")
+    consultation = consultation_for(consultation_id, need="record")
     event = _event(consultation, event_id)
     sections = services.latest_sections(consultation)
     event_items = services.event_items(event)
@@ -237,7 +238,7 @@ def items(consultation_id, event_id):
 @bp.route("/events/<int:event_id>/items/<int:item_id>")
 def item(consultation_id, event_id, item_id):
     """One note, and every change made to it."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     event = _event(consultation, event_id)
     feedback_item = _item(event, item_id)
     return render_template("events/item.html", consultation=consultation, event=event, item=feedback_item,
@@ -248,7 +249,7 @@ def item(consultation_id, event_id, item_id):
 @bp.route("/events/<int:event_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
 def edit_item(consultation_id, event_id, item_id):
     """Change one note's text, section or number of people."""
-    consultation = _consultation(consultation_id, need="record")
+    consultation = consultation_for(consultation_id, need="record")
     event = _event(consultation, event_id)
     feedback_item = _item(event, item_id)
     form = ItemForm(sections=services.latest_sections(consultation), item=feedback_item)
@@ -266,7 +267,7 @@ def edit_item(consultation_id, event_id, item_id):
 @bp.route("/events/<int:event_id>/items/<int:item_id>/split", methods=["GET", "POST"])
 def split_item(consultation_id, event_id, item_id):
     """Split one note into several, where the officer puts blank lines."""
-    consultation = _consultation(consultation_id, need="record")
+    consultation = consultation_for(consultation_id, need="record")
     event = _event(consultation, event_id)
     feedback_item = _item(event, item_id)
     form = SplitItemForm()

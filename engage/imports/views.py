@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from engage import jobs
-from engage.consultations.views import _consultation
+from engage.access import consultation_for
 from engage.extensions import db
 from engage.imports import bp, services
 from engage.imports.forms import UploadForm, mapping_form
@@ -58,7 +58,7 @@ def _status(form):
 @bp.route("/imports")
 def index(consultation_id):
     """Start an import, or come back to one: the consultation's recent checks and imports."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     recent = services.recent_imports(consultation)
     if jobs.expire_interrupted(recent):
         db.session.commit()
@@ -68,7 +68,7 @@ def index(consultation_id):
 @bp.route(f"/imports/<{KIND}:kind>/new", methods=["GET", "POST"])
 def upload(consultation_id, kind):
     """Choose a CSV or Excel file to import."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     form = UploadForm(kind, current_app.config["IMPORT_MAX_BYTES"])
     if form.validate_on_submit():
         storage = form.upload.data
@@ -84,7 +84,7 @@ def upload(consultation_id, kind):
 @bp.route(f"/imports/<{KIND}:kind>/<token>/columns", methods=["GET", "POST"])
 def mapping(consultation_id, kind, token):
     """Say what each column of the uploaded file is; then check the whole file in the background."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     saved = services.load_upload(consultation, kind, token) or abort(404)
     try:
         headers, examples = services.column_examples(saved)
@@ -110,7 +110,7 @@ def mapping(consultation_id, kind, token):
 @bp.route("/jobs/<int:job_id>")
 def job(consultation_id, job_id):
     """How a background job is getting on; refreshes itself until it has finished."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     background_job = _job(consultation, job_id)
     if jobs.expire_interrupted([background_job]):
         db.session.commit()
@@ -130,7 +130,7 @@ def _check_job(consultation, job_id):
 @bp.route("/imports/checks/<int:job_id>")
 def preview(consultation_id, job_id):
     """The first rows as they will be imported, and every problem by row and column."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     check = _check_job(consultation, job_id)
     if check.status != "done":
         return redirect(url_for(".job", consultation_id=consultation.id, job_id=check.id))
@@ -143,7 +143,7 @@ def preview(consultation_id, job_id):
 @bp.route("/imports/checks/<int:job_id>/import", methods=["POST"])
 def start(consultation_id, job_id):
     """Import a checked file, if it has no problems."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     check = _check_job(consultation, job_id)
     back = url_for(".preview", consultation_id=consultation.id, job_id=check.id)
     kind = services.kind_of_job(check)

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from engage.consultations.views import _consultation
+from engage.access import consultation_for
 from engage.extensions import db
 from engage.intake import bp, services
 from engage.intake.forms import (
@@ -98,7 +98,7 @@ def _save_once(consultation, submission_key, save):
 @bp.route("/responses/key", methods=["GET", "POST"])
 def key(consultation_id):
     """Key in a questionnaire that arrived on paper, by phone, in easy read or in another language."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     if not services.accepts_keyed_responses(consultation):
         return _not_taking_responses(consultation)
     form = key_in_form(consultation, current_user)
@@ -117,7 +117,7 @@ def key(consultation_id):
 @bp.route("/responses/letter", methods=["GET", "POST"])
 def letter(consultation_id):
     """Paste a letter or email, then check, merge and edit the points Engage proposes."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     if not services.accepts_keyed_responses(consultation):
         return _not_taking_responses(consultation)
     form = LetterForm(consultation=consultation)
@@ -160,7 +160,7 @@ def _letter_step(consultation, form, step, status=200):
 @bp.route("/responses/<int:response_id>/edit", methods=["GET", "POST"])
 def edit(consultation_id, response_id):
     """Correct a keyed response: its details, and its answers or its points."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     response = _response(consultation, response_id)
     if not services.is_editable(response):
         flash("Only submitted responses keyed in by staff can be changed. Someone who responded online "
@@ -203,7 +203,7 @@ def edit(consultation_id, response_id):
 @bp.route("/responses/<int:response_id>/check", methods=["GET", "POST"])
 def check(consultation_id, response_id):
     """A second member of staff confirms that a keyed response matches the original."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     response = _response(consultation, response_id)
     if not services.is_editable(response):
         flash("Only submitted responses keyed in by staff are checked by a second person.", "info")

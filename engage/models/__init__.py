@@ -7,11 +7,11 @@ from engage.models.consultation import (
 from engage.models.event import EngagementEvent, EventAttendance
 from engage.models.feedback import FeedbackItem, FeedbackItemRevision, Redaction
 from engage.models.response import Answer, EqualityMonitoring, Response
-from engage.models.theme import Tag, Theme, ThemeResponse
+from engage.models.theme import CodingSample, CodingSampleItem, Tag, Theme, ThemeResponse
 from engage.models.user import LoginThrottle, Membership, User
 
 __all__ = [
-    "Answer", "AuditEvent", "BackgroundJob", "Consultation", "EngagementEvent", "EqualityMonitoring",
+    "Answer", "AuditEvent", "BackgroundJob", "CodingSample", "CodingSampleItem", "Consultation", "EngagementEvent", "EqualityMonitoring",
     "EventAttendance", "FeedbackItem", "FeedbackItemRevision", "ImportMapping", "InvalidTransition", "Locality",
     "LoginThrottle", "Membership", "PlanSection", "PlanVersion", "Question", "Redaction", "Response",
     "StakeholderGroup", "StatementRevision", "Tag", "Theme", "ThemeResponse", "User", "utcnow",

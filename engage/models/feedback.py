@@ -32,6 +32,10 @@ class FeedbackItem(TimestampMixin, db.Model):
     stance = db.Column(db.String(20))
     stance_source = db.Column(db.String(20))
     tone = db.Column(db.Float)
+    # Set when an officer has coded the item (its confirmed tags, possibly none, are the
+    # officer's whole judgement): such items train the suggester, including "no theme".
+    coded_at = db.Column(db.DateTime)
+    coded_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
     # Moderation: withheld text still counts in the analysis.
     withheld = db.Column(db.Boolean, nullable=False, default=False)
     withheld_reason = db.Column(db.Text, nullable=False, default="")
@@ -46,7 +50,8 @@ class FeedbackItem(TimestampMixin, db.Model):
     event = db.relationship("EngagementEvent")
     question = db.relationship("Question")
     section = db.relationship("PlanSection")
-    entered_by = db.relationship("User")
+    entered_by = db.relationship("User", foreign_keys=[entered_by_id])
+    coded_by = db.relationship("User", foreign_keys=[coded_by_id])
     tags = db.relationship("Tag", back_populates="item", cascade="all, delete-orphan")
     revisions = db.relationship("FeedbackItemRevision", back_populates="item",
                                 cascade="all, delete-orphan", order_by="FeedbackItemRevision.changed_at")

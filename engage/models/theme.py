@@ -71,6 +71,8 @@ class Tag(db.Model):
         db.CheckConstraint(f"coding_pass IN {CODING_PASSES!r}", name="coding_pass"),
         db.CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",
                            name="confidence_range"),
+        # The review queue: suggestions by status, nearest the decision boundary first.
+        db.Index("ix_tag_status_confidence", "status", "confidence"),
     )
 
 
@@ -103,3 +105,43 @@ class ThemeResponse(TimestampMixin, db.Model):
     __table_args__ = (
         db.CheckConstraint(f"decision IS NULL OR decision IN {THEME_DECISIONS!r}", name="decision"),
     )
+
+
+class CodingSample(db.Model):
+    """A random sample of feedback items that a second officer codes blind, to measure agreement."""
+
+    __tablename__ = "coding_sample"
+
+    id = db.Column(db.Integer, primary_key=True)
+    consultation_id = db.Column(db.Integer, db.ForeignKey("consultation.id", ondelete="CASCADE"),
+                                nullable=False, index=True)
+    size = db.Column(db.Integer, nullable=False)
+    seed = db.Column(db.Integer, nullable=False, default=0)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    second_coder_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    completed_at = db.Column(db.DateTime)
+
+    consultation = db.relationship("Consultation")
+    created_by = db.relationship("User", foreign_keys=[created_by_id])
+    second_coder = db.relationship("User", foreign_keys=[second_coder_id])
+    items = db.relationship("CodingSampleItem", back_populates="sample", cascade="all, delete-orphan",
+                            order_by="CodingSampleItem.position")
+
+
+class CodingSampleItem(db.Model):
+    """One item of a second-coder sample; coded_at is set when the second officer has coded it."""
+
+    __tablename__ = "coding_sample_item"
+
+    id = db.Column(db.Integer, primary_key=True)
+    sample_id = db.Column(db.Integer, db.ForeignKey("coding_sample.id", ondelete="CASCADE"),
+                          nullable=False, index=True)
+    item_id = db.Column(db.Integer, db.ForeignKey("feedback_item.id", ondelete="CASCADE"), nullable=False)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    coded_at = db.Column(db.DateTime)
+
+    sample = db.relationship("CodingSample", back_populates="items")
+    item = db.relationship("FeedbackItem")
+
+    __table_args__ = (db.UniqueConstraint("sample_id", "item_id"),)

@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engage.consultations.views import _consultation
+from engage.access import consultation_for
 from engage.extensions import db
 from engage.models import Response, utcnow
 from engage.models.response import CHANNEL_LABELS
@@ -50,7 +50,7 @@ def _list_url(consultation_id, **page_args):
 @bp.route("/responses")
 def index(consultation_id):
     """The consultation's responses, filtered, newest first, a page at a time."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     form = ResponseFilterForm(consultation, formdata=request.args)
     if not form.validate():
         return render_template("responses/index.html", consultation=consultation, form=form, page=None,
@@ -74,7 +74,7 @@ def index(consultation_id):
 @bp.route("/responses/<int:response_id>")
 def detail(consultation_id, response_id):
     """One response: who sent it, how, and every answer. Never their equality monitoring."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     response = db.session.get(Response, response_id)
     if response is None or response.consultation_id != consultation.id:
         abort(404)
@@ -91,7 +91,7 @@ def _representation_page(consultation, form):
 @bp.route("/representation")
 def representation(consultation_id):
     """Who has responded, by stakeholder group and locality, against targets."""
-    consultation = _consultation(consultation_id)
+    consultation = consultation_for(consultation_id)
     form = TargetsForm.for_consultation(consultation) if current_user.can_manage(consultation) else None
     return _representation_page(consultation, form)
 
@@ -99,7 +99,7 @@ def representation(consultation_id):
 @bp.route("/representation/targets", methods=["POST"])
 def targets(consultation_id):
     """Save the targets for each stakeholder group and locality."""
-    consultation = _consultation(consultation_id, need="manage")
+    consultation = consultation_for(consultation_id, need="manage")
     form = TargetsForm.for_consultation(consultation)
     if not form.validate_on_submit():
         return _representation_page(consultation, form), 400

@@ -1,0 +1,10 @@
+"""Screens for agreement. Thin: check access, validate the form, call a service, redirect."""
+from flask_login import login_required
+
+from engage.agreement import bp
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every staff page needs a signed-in user."""
