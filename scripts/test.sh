@@ -43,6 +43,12 @@ summary_of() {
 # count WORD SUMMARY: the number before WORD in a summary line (0 when absent).
 count() { grep -oE "[0-9]+ $1\b" <<<"$2" | grep -oE '^[0-9]+' | head -n 1 || echo 0; }
 
+# Static checks first (quick): ruff for errors and style, bandit for medium and high findings.
+rc_static=0
+printf '\n==> static checks: ruff, bandit\n'
+"$ROOT/.venv/bin/ruff" check engage tests bench config.py 2>&1 | tee "$RESULTS/static.log" || rc_static=1
+"$ROOT/.venv/bin/bandit" -q -r engage -ll 2>&1 | tee -a "$RESULTS/static.log" || rc_static=1
+
 rc_sqlite=-1
 rc_pg=-1
 PG_DIR=""
@@ -98,5 +104,11 @@ for entry in "SQLite:$rc_sqlite:sqlite" "PostgreSQL:$rc_pg:postgresql"; do
         failed=$((failed + 1))  # a run that failed without counting a failure
     fi
 done
+if [ "$rc_static" = 0 ]; then
+    printf '%-11s %s\n' "Static:" "ruff and bandit (medium and above): no findings"
+else
+    printf '%-11s %s\n' "Static:" "[FAILED: see $RESULTS/static.log]"
+    status=1
+fi
 printf 'total: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 exit "$status"

@@ -1016,9 +1016,9 @@ def bulk_insert(table, rows):
     columns = ", ".join(quote(name) for name in names)
     driver = connection.connection.driver_connection
     if dialect.name == "postgresql":
-        statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+        statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"  # nosec B608 - our own table and column names, quoted
     else:
-        statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' for _ in names)})"
+        statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' for _ in names)})"  # nosec B608
     try:
         if dialect.name == "postgresql":
             with driver.cursor() as cursor, cursor.copy(statement) as copy:
