@@ -33,6 +33,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Staff sign-in ends after this long without a request, and after this long in any case.
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
+    # Redirect http to https and send HSTS (behind TLS in production; off for local http).
+    FORCE_HTTPS = _bool("FORCE_HTTPS", ENV_NAME == "production")
 
     # Uploads: plan drafts as .md or .docx.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))

@@ -55,8 +55,16 @@ def register_extensions(app):
     from govuk_frontend_wtf.main import WTFormsHelpers
 
     from engage import database, models, templating  # noqa: F401  (models registers the tables)
-    from engage.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from engage.extensions import CONTENT_SECURITY_POLICY, babel, csrf, db, limiter, login_manager, migrate, talisman
 
+    # First, so the CSP nonce exists before any other before_request hook can fail.
+    talisman.init_app(
+        app, force_https=app.config["FORCE_HTTPS"], strict_transport_security=True,
+        strict_transport_security_max_age=365 * 24 * 3600,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"], session_cookie_http_only=True,
+        content_security_policy=CONTENT_SECURITY_POLICY, content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY", referrer_policy="strict-origin-when-cross-origin", x_content_type_options=True,
+    )
     database.configure_sqlite(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
@@ -70,6 +78,9 @@ def register_extensions(app):
 
     auth_services.init_login_manager(login_manager)
     login_manager.init_app(app)
+    from engage import security
+
+    security.init_app(app)
 
 
 def register_blueprints(app):

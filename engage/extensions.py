@@ -5,6 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
@@ -24,3 +25,19 @@ login_manager = LoginManager()
 babel = Babel()
 # Per-IP limits apply only where a view asks for one (no global default).
 limiter = Limiter(key_func=get_remote_address)
+talisman = Talisman()
+
+# Content Security Policy: our own files only; inline scripts only with the per-request
+# nonce (GOV.UK's one-line "js-enabled" script); no inline styles; no framing.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from engage import audit
+from engage import audit, security
 from engage.auth import bp, services
 from engage.auth.forms import LoginForm
 from engage.extensions import db
@@ -42,6 +42,7 @@ def login():
                 session.clear()
                 user.touch_login()
                 login_user(user)
+                security.start_staff_session()
                 audit.record("user.signed_in", user, user=user)
                 db.session.commit()
                 return redirect(next_page or url_for("consultations.dashboard"))

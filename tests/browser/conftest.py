@@ -153,6 +153,9 @@ def new_page(browser, live_server, request):
         page.on("framenavigated",
                 lambda frame: frame == page.main_frame and page.engage_visits.navigated(frame.url))
         page.on("pageerror", lambda error: page.engage_problems.append(f"JavaScript error: {error}"))
+        # Anything the Content Security Policy refuses (an inline script or style) is a defect.
+        page.on("console", lambda message: "Content Security Policy" in message.text
+                and page.engage_problems.append(f"CSP violation: {message.text}"))
         page.on("response", lambda response: _check_asset(page, response))
         pages.append(page)
         return page
