@@ -36,6 +36,10 @@ class Config:
     # Staff sign-in ends after this long without a request, and after this long in any case.
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
+    # Roles that must use a second factor (authenticator app) to sign in.
+    MFA_REQUIRED_ROLES = tuple(role.strip() for role in os.environ.get("MFA_REQUIRED_ROLES", "admin,officer")
+                               .split(",") if role.strip())
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "Engage")
     # Redirect http to https and send HSTS (behind TLS in production; off for local http).
     FORCE_HTTPS = _bool("FORCE_HTTPS", ENV_NAME == "production")
 
@@ -121,4 +125,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = ""
     JOBS_SYNC = True
+    # Like CSRF, switched on by the tests that are about it (the mfa_app fixture).
+    MFA_REQUIRED_ROLES = ()
     IMPORT_UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "engage-test-uploads")

@@ -63,6 +63,8 @@ def init_app(app):
 def _print_logins(emails, configured_password, saved):
     """Tell the person starting Engage how to sign in to the demo."""
     click.echo("Demo accounts: " + ", ".join(emails.values()))
+    click.echo("Admin and officer sign-in also asks for a code: get the current one with "
+               "`.venv/bin/flask --app engage demo-code` (demo accounts only).")
     if configured_password:
         click.echo("Demo password: the value of ENGAGE_DEMO_PASSWORD")
     elif saved.exists():

@@ -8,6 +8,8 @@ import random
 import re
 from datetime import date, datetime, time, timedelta
 
+import pyotp
+
 from engage.auth.services import hash_password
 from engage.consultations.services import (
     add_plan_version, add_question, change_status, create_consultation,
@@ -797,6 +799,11 @@ def _demo_users(password):
                 password_hash = hash_password(password)
             user = User(email=email, name=DEMO_NAMES[role], password_hash=password_hash,
                         role=role, is_demo=True)
+            if role in ("admin", "officer"):
+                # Demo staff who need a second factor have one already: `flask --app engage
+                # demo-code` prints their current code (demo accounts only).
+                user.totp_secret = pyotp.random_base32()
+                user.mfa_enabled_at = utcnow()
             db.session.add(user)
         users[role] = user
     db.session.flush()

@@ -20,3 +20,13 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(message="Enter your password"), Length(max=128)],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    """The code from an authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code", widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the 6-digit code from your authenticator app"), Length(max=40)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -85,8 +85,12 @@ def locked_minutes(email):
     return max(1, int(remaining.total_seconds() // 60) + 1)
 
 
-def authenticate(email, password):
-    """The user for these credentials, or None; counts failures per address."""
+def authenticate(email, password, clear_failures=True):
+    """The user for these credentials, or None; counts failures per address.
+
+    clear_failures=False keeps the failure count when a second factor is still to come,
+    so a known password cannot be used to reset the count between guesses at codes.
+    """
     global _DUMMY_HASH
     email = normalise_email(email)
     user = User.query.filter_by(email=email).first()
@@ -98,12 +102,23 @@ def authenticate(email, password):
     else:
         ok = user.active and verify_password(user.password_hash, password)
     if ok:
-        throttle = _throttle_for(email)
-        if throttle is not None:
-            db.session.delete(throttle)
+        if clear_failures:
+            clear_failures_for(email)
         return user
     _record_failure(email)
     return None
+
+
+def clear_failures_for(email):
+    """Forget the failed attempts of an address (after a complete sign-in)."""
+    throttle = _throttle_for(normalise_email(email))
+    if throttle is not None:
+        db.session.delete(throttle)
+
+
+def record_failure(email):
+    """Count a failed attempt at a second factor like a failed password."""
+    _record_failure(normalise_email(email))
 
 
 def _record_failure(email):

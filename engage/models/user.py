@@ -31,6 +31,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     session_token = db.Column(db.String(64), nullable=False, default=lambda: secrets.token_hex(16))
     last_login_at = db.Column(db.DateTime)
     is_demo = db.Column(db.Boolean, nullable=False, default=False)
+    # Second factor: a TOTP secret (base32), when it was set up, the last time-step used
+    # (a code works once), and SHA-256 hashes of the unused recovery codes.
+    totp_secret = db.Column(db.String(64))
+    mfa_enabled_at = db.Column(db.DateTime)
+    totp_last_step = db.Column(db.BigInteger)
+    recovery_code_hashes = db.Column(db.JSON, nullable=False, default=list)
 
     memberships = db.relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
