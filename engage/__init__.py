@@ -112,8 +112,9 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     """flask --app engage create-admin, demo, ..."""
-    from engage import cli
+    from engage import backup, cli
     from engage.auth import commands as auth_commands
 
     cli.init_app(app)
     auth_commands.init_app(app)
+    backup.init_app(app)
