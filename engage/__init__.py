@@ -91,6 +91,7 @@ def register_blueprints(app):
     from engage.coding import bp as coding_bp
     from engage.consultations import bp as consultations_bp
     from engage.emerging import bp as emerging_bp
+    from engage.privacy import bp as privacy_bp
     from engage.events import bp as events_bp
     from engage.imports import bp as imports_bp
     from engage.intake import bp as intake_bp
@@ -99,7 +100,7 @@ def register_blueprints(app):
     from engage.responses import bp as responses_bp
 
     for blueprint in (main_bp, public_bp, auth_bp, consultations_bp, responses_bp, events_bp, intake_bp,
-                      imports_bp, codebook_bp, coding_bp, emerging_bp, agreement_bp):
+                      imports_bp, codebook_bp, coding_bp, emerging_bp, agreement_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 
@@ -114,7 +115,9 @@ def register_commands(app):
     """flask --app engage create-admin, demo, ..."""
     from engage import backup, cli
     from engage.auth import commands as auth_commands
+    from engage.privacy import commands as privacy_commands
 
     cli.init_app(app)
     auth_commands.init_app(app)
     backup.init_app(app)
+    privacy_commands.init_app(app)

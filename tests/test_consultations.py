@@ -26,6 +26,7 @@ def consultation_form(**overrides):
         "opens_on": [str(opens.day), str(opens.month), str(opens.year)],
         "closes_on": [str(closes.day), str(closes.month), str(closes.year)],
         "contact_email": "consult@example.org",
+        "retention_days": "365",
         "localities": "Musselburgh\nNorth Berwick Coastal\n",
         "stakeholder_groups": "\n".join(PRESCRIBED_GROUPS),
     }
@@ -346,3 +347,15 @@ def test_a_locality_with_responses_cannot_be_removed(officer_client, officer):
     assert "East" in page  # what they typed is kept
     db.session.rollback()
     assert [loc.name for loc in db.session.get(Consultation, consultation.id).localities] == ["North", "South"]
+
+
+def test_retention_period_is_set_per_consultation_with_a_clear_message_for_bad_values(officer_client):
+    response = post_form(officer_client, "/staff/consultations/new", consultation_form(retention_days="-3",
+                                                                                     title="Kept title"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Days to keep contact details must be a whole number from 0 to 3,650" in page
+    assert "Kept title" in page and Consultation.query.count() == 0
+    response = post_form(officer_client, "/staff/consultations/new", consultation_form(retention_days="90"))
+    assert response.status_code == 302
+    assert Consultation.query.one().retention_days == 90

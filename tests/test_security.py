@@ -2,7 +2,7 @@
 import pytest
 
 from engage.extensions import db
-from engage.models import Consultation, EngagementEvent, FeedbackItem, Membership
+from engage.models import Consultation, EngagementEvent, FeedbackItem, Membership, Response
 from tests.conftest import csrf_token_from, login
 from tests.factories import DRAFT_MARKDOWN, make_consultation, make_event, make_response, make_user
 
@@ -52,11 +52,16 @@ ROUTES = {
     # coding routes
     # emerging routes
     # agreement routes
+    "privacy.data_requests": ("GET", "/staff/data-requests?reference={ref}", "admin"),
+    "privacy.data_copy": ("GET", "/staff/data-requests/{ref}/copy.json", "admin"),
+    "privacy.erase": ("POST", "/staff/data-requests/{ref}/erase", "admin"),
+    "privacy.retention": ("GET", "/staff/retention", "admin"),
+    "privacy.audit_log": ("GET", "/staff/audit", "admin"),
 }
 
 # (role, member of the consultation?) -> levels they have.
 LEVELS = {
-    ("admin", False): {"any", "officer", "view", "manage", "record"},
+    ("admin", False): {"any", "officer", "view", "manage", "record", "admin"},
     ("officer", False): {"any", "officer", "view", "manage", "record"},
     ("facilitator", True): {"any", "view", "record"},
     ("reviewer", True): {"any", "view"},
@@ -87,6 +92,8 @@ def _url(template, consultation):
     ids = {"c": consultation.id, "q": consultation.questions[0].id}
     if "{r}" in template:
         ids["r"] = _response_id(consultation)
+    if "{ref}" in template:
+        ids["ref"] = db.session.get(Response, _response_id(consultation)).reference
     if "{e}" in template or "{i}" in template:
         ids["e"], ids["i"] = _event_and_item_ids(consultation)
     if "{j}" in template:

@@ -8,8 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount, GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput,
     GovTextArea, GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, ValidationError
 
 from engage.forms_common import DayMonthYearField, LinesLimit, lines, max_chars
 from engage.models.consultation import DEFAULT_GROUPS, PLAN_TYPES, QUESTION_KIND_LABELS, QUESTION_KINDS
@@ -46,6 +46,13 @@ class ConsultationForm(FlaskForm):
         validators=[Optional(), Email(message="Enter an email address in the correct format, "
                                               "like name@example.org", check_deliverability=False),
                     max_chars(254, "Contact email address")])
+    retention_days = IntegerField(
+        "Days to keep contact details and equality links after publication", widget=GovTextInput(), default=365,
+        description="After this many days from publication, respondents' names, email addresses and private "
+                    "links are removed and equality answers are kept only as anonymous counts.",
+        validators=[InputRequired(message="Enter the number of days to keep contact details, like 365"),
+                    NumberRange(min=0, max=3650, message="Days to keep contact details must be a whole number "
+                                                         "from 0 to 3,650")])
     localities = TextAreaField(
         "Localities", widget=GovTextArea(),
         description="One per line. Views are reported by locality.",

@@ -51,12 +51,12 @@ def _clean_lines(names):
 
 def create_consultation(user, title, summary="", organisation="", plan_type=None, opens_on=None,
                         closes_on=None, localities=(), stakeholder_groups=None, contact_email="",
-                        is_demo=False):
+                        is_demo=False, retention_days=365):
     """Create a draft consultation with its localities and stakeholder groups."""
     consultation = Consultation(
         slug=unique_slug(title), title=title.strip(), summary=summary.strip(),
         organisation=organisation.strip(), opens_on=opens_on, closes_on=closes_on,
-        contact_email=contact_email.strip(), created_by=user, is_demo=is_demo,
+        contact_email=contact_email.strip(), created_by=user, is_demo=is_demo, retention_days=retention_days,
     )
     if plan_type:
         consultation.plan_type = plan_type

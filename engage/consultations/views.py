@@ -59,7 +59,7 @@ def create():
             organisation=form.organisation.data, plan_type=form.plan_type.data,
             opens_on=form.opens_on.data, closes_on=form.closes_on.data,
             localities=form.locality_names, stakeholder_groups=form.group_names,
-            contact_email=form.contact_email.data or "",
+            contact_email=form.contact_email.data or "", retention_days=form.retention_days.data,
         )
         db.session.commit()
         flash(f"Consultation “{consultation.title}” created. Next, add the draft plan.", "success")
@@ -96,7 +96,7 @@ def edit(consultation_id):
                 consultation, current_user, title=form.title.data, summary=form.summary.data,
                 organisation=form.organisation.data, plan_type=form.plan_type.data,
                 opens_on=form.opens_on.data, closes_on=form.closes_on.data,
-                contact_email=form.contact_email.data or "",
+                contact_email=form.contact_email.data or "", retention_days=form.retention_days.data,
                 localities=form.locality_names, stakeholder_groups=form.group_names,
             )
         except services.StillInUse as problem:

@@ -38,3 +38,15 @@ def healthz():
 def govuk_assets(filename):
     """Fonts and images that the GOV.UK Frontend stylesheet refers to as /assets/..."""
     return send_from_directory(current_app.static_folder + "/govuk/assets", filename, max_age=86400)
+
+
+@bp.route("/privacy")
+def privacy():
+    """The privacy notice for people who respond."""
+    return render_template("main/privacy.html")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    """The accessibility statement."""
+    return render_template("main/accessibility.html")

@@ -103,6 +103,9 @@ class Consultation(TimestampMixin, db.Model):
     # Data protection: days after publication before equality data and contact
     # details are deleted or anonymised.
     retention_days = db.Column(db.Integer, nullable=False, default=365)
+    # First publication (the retention clock starts here) and when retention was applied.
+    published_at = db.Column(db.DateTime)
+    retention_applied_at = db.Column(db.DateTime)
     status_changed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     created_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
     is_demo = db.Column(db.Boolean, nullable=False, default=False)
@@ -134,6 +137,7 @@ class Consultation(TimestampMixin, db.Model):
 
     __table_args__ = (
         db.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        db.CheckConstraint("retention_days >= 0", name="retention_days_not_negative"),
         db.CheckConstraint("closes_on IS NULL OR opens_on IS NULL OR closes_on > opens_on",
                            name="closes_after_opens"),
     )
@@ -178,6 +182,8 @@ class Consultation(TimestampMixin, db.Model):
             raise InvalidTransition(" ".join(reasons))
         self.status = new_status
         self.status_changed_at = utcnow()
+        if new_status == "published" and self.published_at is None:
+            self.published_at = self.status_changed_at
 
     def accepting_responses(self, today=None):
         """Open, and today falls between the opening and closing dates."""

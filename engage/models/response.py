@@ -61,6 +61,8 @@ class Response(TimestampMixin, db.Model):
     resume_token_hash = db.Column(db.String(128), unique=True)
     submitted_at = db.Column(db.DateTime)
     withdrawn_at = db.Column(db.DateTime)
+    # When contact details were removed under the retention policy (or on request).
+    anonymised_at = db.Column(db.DateTime)
     received_on = db.Column(db.Date)
     entered_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))
     checked_by_second_person = db.Column(db.Boolean, nullable=False, default=False)
