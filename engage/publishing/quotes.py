@@ -1,0 +1,71 @@
+"""What may be published of what people said: the consent rule, redactions and moderation, in one place.
+
+Every page, statement and export that shows a respondent's words goes through
+`publishable_items()` (who may be quoted) and `public_text()` (what of their words
+may be shown), so a response without consent, a withheld item or a confirmed
+redaction behaves the same everywhere.
+"""
+from sqlalchemy import and_, select
+
+from engage.extensions import db
+from engage.models import FeedbackItem, Redaction, Response
+from engage.publishing.redaction import apply_redactions
+
+PUBLISHABLE_CONSENTS = ("publish_named", "publish_anonymous")
+
+
+def publishable_condition():
+    """SQL condition on FeedbackItem joined to Response: consented, submitted, not withheld.
+
+    Items with no response (workshop notes) are never quoted: nobody consented for them.
+    """
+    return and_(FeedbackItem.withheld.is_(False), Response.status == "submitted",
+                Response.consent.in_(PUBLISHABLE_CONSENTS))
+
+
+def publishable_items(consultation):
+    """A query of the consultation's feedback items that may be quoted."""
+    return (FeedbackItem.query.join(Response, Response.id == FeedbackItem.response_id)
+            .filter(FeedbackItem.consultation_id == consultation.id, publishable_condition()))
+
+
+def is_publishable(item):
+    """True if this one item may be quoted."""
+    response = item.response
+    return (not item.withheld and response is not None and response.status == "submitted"
+            and response.consent in PUBLISHABLE_CONSENTS)
+
+
+def confirmed_redactions(item_ids):
+    """{item_id: [Redaction, ...]} of confirmed redactions, for many items in one query."""
+    by_item = {}
+    if not item_ids:
+        return by_item
+    for redaction in db.session.scalars(select(Redaction).where(Redaction.item_id.in_(list(item_ids)),
+                                                                Redaction.status == "confirmed")):
+        by_item.setdefault(redaction.item_id, []).append(redaction)
+    return by_item
+
+
+def public_text(item, redactions=None):
+    """The item's text as it may be published: confirmed redactions applied.
+
+    Pass `redactions` (this item's confirmed Redaction rows, from confirmed_redactions())
+    when showing many items, to avoid a query per item.
+    """
+    if redactions is None:
+        redactions = confirmed_redactions([item.id]).get(item.id, [])
+    replacements = {redaction.kind: redaction.replacement for redaction in redactions
+                    if redaction.replacement and redaction.replacement != "[redacted]"}
+    return apply_redactions(item.text, redactions, replacement_for=replacements or None)
+
+
+def attribution(response):
+    """Who is quoted: the name or organisation they agreed to publish, else an anonymous description."""
+    if response is None or response.consent != "publish_named":
+        if response is not None and response.respondent_type == "organisation":
+            return "An organisation"
+        return "A respondent"
+    if response.respondent_type == "organisation" and response.organisation_name:
+        return response.organisation_name
+    return response.respondent_name or "A respondent"
