@@ -57,6 +57,10 @@ ROUTES = {
     "privacy.erase": ("POST", "/staff/data-requests/{ref}/erase", "admin"),
     "privacy.retention": ("GET", "/staff/retention", "admin"),
     "privacy.audit_log": ("GET", "/staff/audit", "admin"),
+    "agreement.index": ("GET", "/staff/consultations/{c}/agreement", "view"),
+    "agreement.draw": ("POST", "/staff/consultations/{c}/agreement/samples", "manage"),
+    "agreement.code": ("GET", "/staff/consultations/{c}/agreement/{s}/code", "manage"),
+    "agreement.report": ("GET", "/staff/consultations/{c}/agreement/{s}", "view"),
 }
 
 # (role, member of the consultation?) -> levels they have.
