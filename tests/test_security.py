@@ -49,6 +49,15 @@ ROUTES = {
     "imports.preview": ("GET", "/staff/consultations/{c}/imports/checks/{j}", "manage"),
     "imports.start": ("POST", "/staff/consultations/{c}/imports/checks/{j}/import", "manage"),
     # codebook routes
+    "codebook.index": ("GET", "/staff/consultations/{c}/themes", "view"),
+    "codebook.create": ("GET", "/staff/consultations/{c}/themes/new", "manage"),
+    "codebook.starters": ("GET", "/staff/consultations/{c}/themes/starters", "manage"),
+    "codebook.edit": ("GET", "/staff/consultations/{c}/themes/{t}/edit", "manage"),
+    "codebook.merge": ("GET", "/staff/consultations/{c}/themes/{t}/merge", "manage"),
+    "codebook.split": ("GET", "/staff/consultations/{c}/themes/{t}/split", "manage"),
+    "codebook.move": ("POST", "/staff/consultations/{c}/themes/{t}/move", "manage"),
+    "codebook.archive": ("POST", "/staff/consultations/{c}/themes/{t}/archive", "manage"),
+    "codebook.restore": ("POST", "/staff/consultations/{c}/themes/{t}/restore", "manage"),
     # coding routes
     # emerging routes
     # agreement routes
