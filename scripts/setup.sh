@@ -156,11 +156,24 @@ ensure_node() {
 
 have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
 
+have_lib() { [[ "$(ldconfig -p 2>/dev/null)" == *"$1"* ]]; }
+
+# System libraries the app needs at run time: Pango for PDF exports (WeasyPrint) and a font.
+ensure_apt_run() {
+    local missing=()
+    have_lib 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
+    have_lib 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
+    compgen -G '/usr/share/fonts/truetype/*/*.ttf' >/dev/null || missing+=(fonts-liberation)
+    [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
+}
+
 # System packages the test suite needs: a browser and a PostgreSQL server.
 ensure_apt_test() {
     local missing=()
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     have_postgres || missing+=(postgresql)
+    # pdftotext: the tests check that text can be extracted from exported PDFs.
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
     # runuser drops root to the postgres user (util-linux, essential on Debian).
     if [ "$(id -u)" -eq 0 ] && ! command -v runuser >/dev/null 2>&1; then
         missing+=(util-linux)
@@ -176,12 +189,14 @@ ensure_apt_test() {
 
 case "${1:-run}" in
     run)
+        ensure_apt_run
         ensure_venv run
         ensure_translations
         ensure_node
         bash scripts/build_assets.sh
         ;;
     test)
+        ensure_apt_run
         ensure_apt_test
         ensure_venv dev
         ensure_translations
