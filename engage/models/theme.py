@@ -73,6 +73,8 @@ class Tag(db.Model):
                            name="confidence_range"),
         # The review queue: suggestions by status, nearest the decision boundary first.
         db.Index("ix_tag_status_confidence", "status", "confidence"),
+        # Counts per theme (codebook, statement, acceptance figures) read only this index.
+        db.Index("ix_tag_theme_pass_status", "theme_id", "coding_pass", "status"),
     )
 
 
