@@ -58,6 +58,9 @@ class Config:
     # Abuse without barriers: per-IP limits on starting and submitting responses.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://"))
+    # With REDIS_URL set, background jobs go to RQ workers (`flask --app engage worker`)
+    # and rate-limit counters are shared by every gunicorn worker.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_HEADERS_ENABLED = True
     SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "20 per minute;200 per hour")
 
@@ -125,6 +128,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = ""
     JOBS_SYNC = True
+    REDIS_URL = ""
     # Like CSRF, switched on by the tests that are about it (the mfa_app fixture).
     MFA_REQUIRED_ROLES = ()
     IMPORT_UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "engage-test-uploads")

@@ -113,7 +113,7 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     """flask --app engage create-admin, demo, ..."""
-    from engage import backup, cli
+    from engage import backup, cli, worker
     from engage.auth import commands as auth_commands
     from engage.privacy import commands as privacy_commands
 
@@ -121,3 +121,4 @@ def register_commands(app):
     auth_commands.init_app(app)
     backup.init_app(app)
     privacy_commands.init_app(app)
+    worker.init_app(app)

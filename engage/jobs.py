@@ -12,9 +12,9 @@ Runners, chosen in `_dispatch()`:
 - JOBS_SYNC (tests): inline, before `enqueue()` returns, still in its own session.
 - otherwise: one daemon worker thread per process, started lazily on first use,
   running jobs one at a time.
-- the seam for a real queue: with REDIS_URL set, `_dispatch()` would push
-  `work(job_id)` onto an RQ queue and a worker process would run that same
-  function. Nothing else changes.
+- with REDIS_URL set (the scale path): `_dispatch()` pushes `work(job_id)` onto the
+  "engage" RQ queue and separate worker processes (`flask --app engage worker`) run
+  it, through the same `run()`. Nothing else changes.
 
 Progress (`Progress.update`) is kept in memory for pages served by this process and
 written to the job row every few hundred rows through a separate short connection,
@@ -39,6 +39,7 @@ from engage.models import BackgroundJob, User, utcnow
 log = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = ("queued", "running")
+RQ_QUEUE = "engage"
 PROGRESS_EVERY_ROWS = 500
 INTERRUPTED = ("This job stopped before it finished, probably because the service restarted. "
                "Nothing was changed. Start it again.")
@@ -105,11 +106,20 @@ def _dispatch(app, job_id):
     if app.config.get("JOBS_SYNC"):
         run(app, job_id)
         return
-    # The seam for a separate worker: when REDIS_URL is set, this becomes
-    #     rq.Queue(connection=redis.Redis.from_url(app.config["REDIS_URL"])).enqueue(work, job_id)
-    # and the job runs in `work` on an RQ worker, through the same run() as here.
+    if app.config.get("REDIS_URL"):
+        rq_queue(app.config["REDIS_URL"]).enqueue(
+            "engage.jobs.work", job_id, job_timeout=app.config.get("JOBS_STALE_AFTER_SECONDS", 3600))
+        return
     _queue.put((app, job_id))
     _ensure_worker()
+
+
+def rq_queue(redis_url):
+    """The RQ queue that Engage's workers listen on."""
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(RQ_QUEUE, connection=Redis.from_url(redis_url))
 
 
 def _ensure_worker():
@@ -132,11 +142,17 @@ def _work_forever():
             _queue.task_done()
 
 
-def work(job_id):
-    """Entry point for a separate worker process (e.g. RQ): run one job in a fresh app."""
-    from engage import create_app
+_worker_app = None
 
-    run(create_app(), job_id)
+
+def work(job_id):
+    """Entry point for an RQ worker process: run one job (one app per worker process)."""
+    global _worker_app
+    if _worker_app is None:
+        from engage import create_app
+
+        _worker_app = create_app()
+    run(_worker_app, job_id)
 
 
 def run(app, job_id):

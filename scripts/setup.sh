@@ -174,6 +174,8 @@ ensure_apt_test() {
     have_postgres || missing+=(postgresql)
     # pdftotext: the tests check that text can be extracted from exported PDFs.
     command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+    # The scale path's test runs a real Redis (jobs on RQ workers).
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     # runuser drops root to the postgres user (util-linux, essential on Debian).
     if [ "$(id -u)" -eq 0 ] && ! command -v runuser >/dev/null 2>&1; then
         missing+=(util-linux)
