@@ -60,6 +60,14 @@ ROUTES = {
     "codebook.restore": ("POST", "/staff/consultations/{c}/themes/{t}/restore", "manage"),
     # coding routes
     # emerging routes
+    "emerging.index": ("GET", "/staff/consultations/{c}/emerging", "view"),
+    "emerging.start": ("POST", "/staff/consultations/{c}/emerging/start", "manage"),
+    "emerging.adopt": ("POST", "/staff/consultations/{c}/emerging/candidates/0/adopt", "manage"),
+    "emerging.dismiss": ("POST", "/staff/consultations/{c}/emerging/candidates/0/dismiss", "manage"),
+    "emerging.campaigns": ("GET", "/staff/consultations/{c}/campaigns", "view"),
+    "emerging.start_campaigns": ("POST", "/staff/consultations/{c}/campaigns/start", "manage"),
+    "emerging.group": ("GET", "/staff/consultations/{c}/campaigns/{g}", "view"),
+    "emerging.tag_group": ("POST", "/staff/consultations/{c}/campaigns/{g}/tag", "manage"),
     # agreement routes
     "privacy.data_requests": ("GET", "/staff/data-requests?reference={ref}", "admin"),
     "privacy.data_copy": ("GET", "/staff/data-requests/{ref}/copy.json", "admin"),
