@@ -91,6 +91,7 @@ def register_blueprints(app):
     from engage.coding import bp as coding_bp
     from engage.consultations import bp as consultations_bp
     from engage.emerging import bp as emerging_bp
+    from engage.moderation import bp as moderation_bp
     from engage.privacy import bp as privacy_bp
     from engage.events import bp as events_bp
     from engage.imports import bp as imports_bp
@@ -100,7 +101,8 @@ def register_blueprints(app):
     from engage.responses import bp as responses_bp
 
     for blueprint in (main_bp, public_bp, auth_bp, consultations_bp, responses_bp, events_bp, intake_bp,
-                      imports_bp, codebook_bp, coding_bp, emerging_bp, agreement_bp, privacy_bp):
+                      imports_bp, codebook_bp, coding_bp, emerging_bp, agreement_bp, privacy_bp,
+                      moderation_bp):
         app.register_blueprint(blueprint)
 
 

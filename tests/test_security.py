@@ -69,6 +69,15 @@ ROUTES = {
     "emerging.group": ("GET", "/staff/consultations/{c}/campaigns/{g}", "view"),
     "emerging.tag_group": ("POST", "/staff/consultations/{c}/campaigns/{g}/tag", "manage"),
     # agreement routes
+    # moderation routes
+    "moderation.index": ("GET", "/staff/consultations/{c}/moderation", "view"),
+    "moderation.check": ("POST", "/staff/consultations/{c}/moderation/check", "manage"),
+    "moderation.item": ("GET", "/staff/consultations/{c}/moderation/items/{i}", "view"),
+    "moderation.decide": ("POST", "/staff/consultations/{c}/moderation/items/{i}/decide", "manage"),
+    "moderation.confirm_all": ("POST", "/staff/consultations/{c}/moderation/items/{i}/confirm-all", "manage"),
+    "moderation.add_redaction": ("POST", "/staff/consultations/{c}/moderation/items/{i}/redactions", "manage"),
+    "moderation.withhold": ("POST", "/staff/consultations/{c}/moderation/items/{i}/withhold", "manage"),
+    "moderation.release": ("POST", "/staff/consultations/{c}/moderation/items/{i}/release", "manage"),
     "privacy.data_requests": ("GET", "/staff/data-requests?reference={ref}", "admin"),
     "privacy.data_copy": ("GET", "/staff/data-requests/{ref}/copy.json", "admin"),
     "privacy.erase": ("POST", "/staff/data-requests/{ref}/erase", "admin"),
