@@ -12,6 +12,9 @@ from engage.models import FeedbackItem, Redaction, Response
 from engage.publishing.redaction import apply_redactions
 
 PUBLISHABLE_CONSENTS = ("publish_named", "publish_anonymous")
+# Shown instead of the words when a confirmed redaction no longer fits the text (the item was
+# edited after it was redacted): publishing nothing is safe, guessing could reveal the details.
+BEING_CHECKED = "[This comment is being checked before publication]"
 
 
 def publishable_condition():
@@ -55,6 +58,8 @@ def public_text(item, redactions=None):
     """
     if redactions is None:
         redactions = confirmed_redactions([item.id]).get(item.id, [])
+    if any(redaction.end > len(item.text) for redaction in redactions):
+        return BEING_CHECKED
     replacements = {redaction.kind: redaction.replacement for redaction in redactions
                     if redaction.replacement and redaction.replacement != "[redacted]"}
     return apply_redactions(item.text, redactions, replacement_for=replacements or None)

@@ -40,3 +40,13 @@ def test_public_text_applies_only_confirmed_redactions(app):
     Redaction.query.one().status = "confirmed"
     db.session.commit()
     assert quotes.public_text(item) == "Ring me on [phone number removed] about the buses"
+
+
+def test_a_redaction_that_no_longer_fits_the_edited_text_hides_the_whole_comment(app):
+    consultation = make_consultation(title="Edited", with_draft=True, with_question=True)
+    item = _item(consultation, "publish_named")
+    start = item.text.index("07700")
+    db.session.add(Redaction(item_id=item.id, start=start, end=start + 12, kind="phone", status="confirmed"))
+    item.text = "Ring me"
+    db.session.commit()
+    assert quotes.public_text(item) == quotes.BEING_CHECKED
