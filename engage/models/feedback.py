@@ -95,6 +95,9 @@ class Redaction(db.Model):
     end = db.Column(db.Integer, nullable=False)
     kind = db.Column(db.String(20), nullable=False)
     replacement = db.Column(db.String(60), nullable=False, default="[redacted]")
+    # SHA-256 of the hidden characters when the redaction was made: if the item's text is
+    # edited later and the span no longer holds the same words, publication shows nothing.
+    span_hash = db.Column(db.String(64))
     status = db.Column(db.String(20), nullable=False, default="suggested")
     reason = db.Column(db.Text, nullable=False, default="")
     decided_by_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"))

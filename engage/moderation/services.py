@@ -176,6 +176,7 @@ def _new_suggestions(spans_by_item, now):
                 continue
             rows.append({"item_id": item_id, "start": span.start, "end": span.end, "kind": span.kind,
                          "replacement": REPLACEMENTS[span.kind], "status": "suggested", "reason": span.reason,
+                         "span_hash": quotes.span_hash(span.text),
                          "decided_by_id": None, "decided_at": None, "created_at": now})
     return rows
 
@@ -304,8 +305,8 @@ def redaction_of(item, redaction_id):
 
 
 def fits(text, redaction):
-    """Whether a redaction's span lies inside the text (it may not, if the text was edited after)."""
-    return 0 <= redaction.start < redaction.end <= len(text or "")
+    """Whether a redaction still hides the words it was made for (the text may have been edited since)."""
+    return 0 <= redaction.start < redaction.end and quotes.redaction_still_fits(redaction, text or "")
 
 
 def highlighted(text, redactions):
@@ -338,10 +339,9 @@ def highlighted(text, redactions):
 
 def published_text(item, confirmed):
     """The item's text as it will be published (quotes.public_text), or None if a redaction no longer fits it."""
-    try:
-        return quotes.public_text(item, confirmed)
-    except ValueError:
+    if not all(fits(item.text, redaction) for redaction in confirmed):
         return None
+    return quotes.public_text(item, confirmed)
 
 
 def not_published_because(item):
@@ -443,7 +443,8 @@ def add_redaction(consultation, item, words, kind, reason, user):
             continue
         if redaction is None:
             previous = "new"
-            redaction = Redaction(item_id=item.id, start=start, end=end, kind=kind)
+            redaction = Redaction(item_id=item.id, start=start, end=end, kind=kind,
+                                  span_hash=quotes.span_hash(item.text[start:end]))
             db.session.add(redaction)
         else:
             previous = redaction.status

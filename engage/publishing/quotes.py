@@ -5,6 +5,8 @@ Every page, statement and export that shows a respondent's words goes through
 may be shown), so a response without consent, a withheld item or a confirmed
 redaction behaves the same everywhere.
 """
+import hashlib
+
 from sqlalchemy import and_, select
 
 from engage.extensions import db
@@ -39,6 +41,18 @@ def is_publishable(item):
             and response.consent in PUBLISHABLE_CONSENTS)
 
 
+def span_hash(words):
+    """The fingerprint stored with a redaction: SHA-256 of exactly the characters it hides."""
+    return hashlib.sha256(words.encode("utf-8")).hexdigest()
+
+
+def redaction_still_fits(redaction, text):
+    """True while the redaction's span is inside the text and holds the words it was made for."""
+    if redaction.end > len(text):
+        return False
+    return redaction.span_hash is None or redaction.span_hash == span_hash(text[redaction.start:redaction.end])
+
+
 def confirmed_redactions(item_ids):
     """{item_id: [Redaction, ...]} of confirmed redactions, for many items in one query."""
     by_item = {}
@@ -58,7 +72,7 @@ def public_text(item, redactions=None):
     """
     if redactions is None:
         redactions = confirmed_redactions([item.id]).get(item.id, [])
-    if any(redaction.end > len(item.text) for redaction in redactions):
+    if not all(redaction_still_fits(redaction, item.text) for redaction in redactions):
         return BEING_CHECKED
     replacements = {redaction.kind: redaction.replacement for redaction in redactions
                     if redaction.replacement and redaction.replacement != "[redacted]"}

@@ -50,3 +50,17 @@ def test_a_redaction_that_no_longer_fits_the_edited_text_hides_the_whole_comment
     item.text = "Ring me"
     db.session.commit()
     assert quotes.public_text(item) == quotes.BEING_CHECKED
+
+
+def test_a_redaction_whose_words_changed_hides_the_whole_comment(app):
+    consultation = make_consultation(title="Edited again", with_draft=True, with_question=True)
+    item = _item(consultation, "publish_named")
+    start = item.text.index("07700")
+    db.session.add(Redaction(item_id=item.id, start=start, end=start + 12, kind="phone", status="confirmed",
+                             span_hash=quotes.span_hash("07700 900123")))
+    db.session.commit()
+    assert quotes.public_text(item) == "Ring me on [phone number removed] about the buses"
+    # Same length, different place: the old span would now hide the wrong words.
+    item.text = "Ring me abo 07700 900123 ut the buses"
+    db.session.commit()
+    assert quotes.public_text(item) == quotes.BEING_CHECKED
