@@ -59,6 +59,14 @@ ROUTES = {
     "codebook.archive": ("POST", "/staff/consultations/{c}/themes/{t}/archive", "manage"),
     "codebook.restore": ("POST", "/staff/consultations/{c}/themes/{t}/restore", "manage"),
     # coding routes
+    "coding.index": ("GET", "/staff/consultations/{c}/coding", "view"),
+    "coding.suggest": ("POST", "/staff/consultations/{c}/coding/suggest", "manage"),
+    "coding.review": ("GET", "/staff/consultations/{c}/coding/review", "manage"),
+    "coding.decide": ("POST", "/staff/consultations/{c}/coding/suggestions/{k}", "manage"),
+    "coding.bulk_accept": ("GET", "/staff/consultations/{c}/coding/review/accept", "manage"),
+    "coding.items": ("GET", "/staff/consultations/{c}/coding/items", "view"),
+    "coding.item": ("GET", "/staff/consultations/{c}/coding/items/{i}", "view"),
+    "coding.code_item": ("POST", "/staff/consultations/{c}/coding/items/{i}", "manage"),
     # emerging routes
     "emerging.index": ("GET", "/staff/consultations/{c}/emerging", "view"),
     "emerging.start": ("POST", "/staff/consultations/{c}/emerging/start", "manage"),

@@ -5,7 +5,7 @@ second coder's sample, an emerging theme turned into a theme) goes through these
 functions, so that each decision records its coder and time and reaches the audit
 log the same way. Like every service: flush, never commit; the request commits.
 """
-from sqlalchemy import select, update
+from sqlalchemy import exists, func, select, update
 
 from engage.audit import record
 from engage.extensions import db
@@ -95,6 +95,55 @@ def confirm_theme_on_items(theme, item_ids, user, reason="bulk"):
     record("theme_confirmed_on_items", theme, consultation=theme.consultation, user=user, reason=reason,
            item_ids=item_ids[:1000], items=len(item_ids))
     return len(item_ids)
+
+
+def accept_suggestions(consultation, tag_ids, user, **criteria):
+    """Accept many pending suggestions at once (bulk accept); returns how many were accepted.
+
+    Only tags still "suggested" change, so a suggestion someone else decided meanwhile
+    keeps their decision. Set-based updates in chunks; one audit event with the counts
+    per theme and the criteria the officer chose.
+    """
+    tag_ids = sorted({int(tag_id) for tag_id in tag_ids})
+    now = utcnow()
+    per_theme = {}
+    # Correlated on the tag's own item, so each chunk reads only its items (by primary key).
+    of_consultation = exists().where(FeedbackItem.id == Tag.item_id,
+                                     FeedbackItem.consultation_id == consultation.id)
+    # Status through a function: otherwise SQLite (which has no statistics) walks every pending
+    # suggestion in the (status, confidence) index for each chunk instead of looking up its ids.
+    still_suggested = func.lower(Tag.status) == "suggested"
+    for chunk in _chunks(tag_ids):
+        pending = [Tag.id.in_(chunk), still_suggested, of_consultation]
+        for theme_id, count in db.session.execute(
+                select(Tag.theme_id, func.count(Tag.id)).where(*pending).group_by(Tag.theme_id)):
+            per_theme[theme_id] = per_theme.get(theme_id, 0) + count
+        db.session.execute(update(Tag).where(*pending)
+                           .values(status="confirmed", coder_id=user.id, decided_at=now)
+                           .execution_options(synchronize_session=False))
+    db.session.expire_all()
+    accepted = sum(per_theme.values())
+    if accepted:
+        record("suggestions_accepted", consultation, consultation=consultation, user=user, accepted=accepted,
+               by_theme={str(theme_id): count for theme_id, count in sorted(per_theme.items())},
+               tag_ids=tag_ids[:1000], **criteria)
+    return accepted
+
+
+def set_item_stance(item, stance, user):
+    """An officer's stance for the item (support, concern, mixed, neutral or None); True if it changed.
+
+    Only a different stance counts: saving an item's themes with the stance left as it was
+    is not a judgement on the stance.
+    """
+    if stance == item.stance:
+        return False
+    before = {"stance": item.stance, "stance_source": item.stance_source}
+    item.stance, item.stance_source = stance, ("officer" if stance else None)
+    db.session.flush()
+    record("stance_corrected", item, consultation=item_consultation(item), user=user, before=before,
+           after={"stance": item.stance, "stance_source": item.stance_source})
+    return True
 
 
 def item_consultation(item):
