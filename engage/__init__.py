@@ -92,6 +92,8 @@ def register_blueprints(app):
     from engage.consultations import bp as consultations_bp
     from engage.emerging import bp as emerging_bp
     from engage.moderation import bp as moderation_bp
+    from engage.published import bp as published_bp
+    from engage.statements import bp as statements_bp
     from engage.privacy import bp as privacy_bp
     from engage.events import bp as events_bp
     from engage.imports import bp as imports_bp
@@ -102,7 +104,7 @@ def register_blueprints(app):
 
     for blueprint in (main_bp, public_bp, auth_bp, consultations_bp, responses_bp, events_bp, intake_bp,
                       imports_bp, codebook_bp, coding_bp, emerging_bp, agreement_bp, privacy_bp,
-                      moderation_bp):
+                      moderation_bp, statements_bp, published_bp):
         app.register_blueprint(blueprint)
 
 

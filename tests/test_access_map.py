@@ -43,6 +43,9 @@ PUBLIC_ROUTES = {
     "public.done": "consultation",
     "public.withdraw": "consultation",
     # published routes
+    "published.statement": "consultation",
+    "published.revision": "consultation",
+    "published.responses": "consultation",
 }
 
 PLACEHOLDERS = ("{q}", "{r}", "{e}", "{i}", "{t}", "{k}", "{s}", "{g}", "{j}", "{u}", "{ref}")

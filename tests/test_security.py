@@ -86,6 +86,13 @@ ROUTES = {
     "moderation.add_redaction": ("POST", "/staff/consultations/{c}/moderation/items/{i}/redactions", "manage"),
     "moderation.withhold": ("POST", "/staff/consultations/{c}/moderation/items/{i}/withhold", "manage"),
     "moderation.release": ("POST", "/staff/consultations/{c}/moderation/items/{i}/release", "manage"),
+    # statement routes
+    "statements.index": ("GET", "/staff/consultations/{c}/statement", "view"),
+    "statements.themes": ("GET", "/staff/consultations/{c}/statement/themes", "view"),
+    "statements.theme_response": ("GET", "/staff/consultations/{c}/statement/themes/{t}", "manage"),
+    "statements.text": ("GET", "/staff/consultations/{c}/statement/text", "manage"),
+    "statements.preview": ("GET", "/staff/consultations/{c}/statement/preview", "view"),
+    "statements.publish": ("POST", "/staff/consultations/{c}/statement/publish", "manage"),
     "privacy.data_requests": ("GET", "/staff/data-requests?reference={ref}", "admin"),
     "privacy.data_copy": ("GET", "/staff/data-requests/{ref}/copy.json", "admin"),
     "privacy.erase": ("POST", "/staff/data-requests/{ref}/erase", "admin"),
