@@ -9,11 +9,17 @@ or a path given on the command line) and reports:
       share with any right suggestion; training and suggesting time); then,
       for data the suggester has never seen, train on two trusts and test on the
       third (9 categories; each trust's comments, questions and wording differ);
+  (a3) as `flask --app engage evaluate-tagging` measures it: a random 80/20
+      split and a random 500-item training set (seed), micro-F1 with its
+      bootstrap 95% interval, macro- and samples-F1, against NLTK NaiveBayes;
   (b) stance/tone: criticality -5..+5 mapped to concern (<0) / neutral (0) /
-      support (>0); accuracy and macro-F1 of the VADER rule and of the learnt model;
+      support (>0); Cohen's kappa, accuracy and macro-F1 of the VADER rule and of
+      the learnt model;
   (c) campaign detection: time to find near-duplicates in 10,000 texts, with a
       planted campaign of 200 edited copies of one letter;
-  (d) emerging themes: time to group 2,000 items.
+  (d) emerging themes: time to group 2,000 items;
+  (e) speed: training on 10,000 items (wall and CPU seconds), suggesting for
+      100,000 items (the file's texts repeated), stance and tone per second.
 
 Usage: .venv/bin/python bench/tagging_quality.py [path.csv] [--seed N] [--quick]
 """
@@ -32,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from engage.analysis import (  # noqa: E402 - after the path set-up so the script runs from anywhere
     classify_stances,
+    tone,
     emerging_themes,
     evaluate,
     evaluate_stances,
@@ -39,7 +46,8 @@ from engage.analysis import (  # noqa: E402 - after the path set-up so the scrip
     train,
     train_stance,
 )
-from engage.analysis.stance import CONCERN, NEUTRAL, SUPPORT  # noqa: E402
+from engage.analysis.evaluation import cohen_kappa, evaluate_tagging  # noqa: E402
+from engage.analysis.stance import CONCERN, NEUTRAL, SUPPORT, _polarity  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "patient-feedback-phase1.csv"
 CAMPAIGN_LETTER = (
@@ -84,8 +92,16 @@ def main() -> None:
         print_table("(a2) theme suggestion on an organisation never trained on", header, unseen)
 
     print_table(
+        "(a3) as evaluate-tagging measures it (random split by seed; 95% bootstrap interval of micro-F1)",
+        ["labels", "training", "n train", "n test", "micro F1", "95% interval", "macro F1", "samples F1",
+         "NB micro F1", "NB interval", "train s", "train CPU s", "items/s"],
+        [random_split(rows, column, arguments.seed, **split)
+         for column in columns for split in ({"train_fraction": 0.8}, {"train_size": 500})],
+    )
+
+    print_table(
         "(b) stance from criticality (<0 concern, 0 neutral, >0 support), held-out 20%",
-        ["method", "items", "accuracy", "macro F1", "F1 concern", "F1 neutral", "F1 support", "seconds"],
+        ["method", "items", "kappa", "accuracy", "macro F1", "F1 concern", "F1 neutral", "F1 support", "seconds"],
         stance_rows(train_rows, test_rows, arguments.seed),
     )
 
@@ -99,6 +115,12 @@ def main() -> None:
         "(d) emerging themes",
         ["items", "candidates", "largest", "seconds"],
         [emerging(rows, arguments.seed)],
+    )
+
+    print_table(
+        "(e) speed (wall seconds on a shared machine; CPU seconds are what this process used)",
+        ["step", "items", "wall s", "CPU s", "items/s (wall)"],
+        speed(rows, arguments.seed, quick=arguments.quick),
     )
 
 
@@ -159,6 +181,50 @@ def theme_suggestion(name: str, train_rows: list[dict], test_rows: list[dict], c
     ]
 
 
+def random_split(rows: list[dict], column: str, seed: int, **split) -> list:
+    """One evaluate-tagging run: the app's train() on a random part, scored on the rest, with the NB baseline."""
+    result = evaluate_tagging([row["feedback"] for row in rows], [[row[column].strip()] for row in rows],
+                              seed=seed, **split)
+    baseline = result["baseline"]
+    training = f"{split['train_size']} items" if "train_size" in split else f"{split['train_fraction']:.0%}"
+    return [column, training, result["n_train"], result["n_test"], result["micro_f1"],
+            "{:.3f}-{:.3f}".format(*result["micro_f1_ci"]), result["macro_f1"], result["samples_f1"],
+            baseline["micro_f1"], "{:.3f}-{:.3f}".format(*baseline["micro_f1_ci"]), result["train_seconds"],
+            result["train_cpu_seconds"], round(result["suggest_items_per_second"])]
+
+
+def speed(rows: list[dict], seed: int, quick: bool = False) -> list[list]:
+    """Train on 10,000 items; suggest for 100,000 (10,000 with --quick); stance and tone for 10,000."""
+    generator = random.Random(seed)
+    sample = [rows[index] for index in sorted(generator.sample(range(len(rows)), min(10_000, len(rows))))]
+    texts = [row["feedback"] for row in sample]
+    output = []
+
+    def timed(step, items, function):
+        started, cpu = time.perf_counter(), time.process_time()
+        value = function()
+        wall, used = time.perf_counter() - started, time.process_time() - cpu
+        output.append([step, items, round(wall, 2), round(used, 2), round(items / max(wall, 1e-9))])
+        return value
+
+    suggester = timed("train (44 subcategories)", len(texts),
+                      lambda: train(texts, [[row["subcategory"].strip()] for row in sample], random_state=seed))
+    many = (texts * 10)[: 10_000 if quick else 100_000]
+    timed("suggest themes", len(many), lambda: suggester.suggest(many))
+    stances = [stance for stance in (stance_of(row) for row in sample)]
+    known = [(text, stance) for text, stance in zip(texts, stances) if stance]
+    model = timed("train stance model", len(known),
+                  lambda: train_stance([text for text, _ in known], [stance for _, stance in known]))
+    # VADER's scores are cached per text: empty the cache so each step pays for them.
+    _polarity.cache_clear()
+    timed("stance by rule (+tone)", len(texts), lambda: classify_stances(texts))
+    _polarity.cache_clear()
+    timed("stance by model (+tone)", len(texts), lambda: classify_stances(texts, model))
+    _polarity.cache_clear()
+    timed("tone alone", len(texts), lambda: [tone(text) for text in texts])
+    return output
+
+
 def stance_of(row: dict) -> str | None:
     """Criticality -5..+5 as a stance; None for the handful of unreadable or out-of-range scores."""
     try:
@@ -196,7 +262,8 @@ def stance_row(method: str, gold: list[str], predicted, seconds: float) -> list:
     """One line of the stance table."""
     result = evaluate_stances(gold, predicted)
     per = result["per_stance_f1"]
-    return [method, result["items"], result["accuracy"], result["macro_f1"],
+    stances = [entry.stance if hasattr(entry, "stance") else entry for entry in predicted]
+    return [method, result["items"], cohen_kappa(gold, stances), result["accuracy"], result["macro_f1"],
             per.get(CONCERN, 0.0), per.get(NEUTRAL, 0.0), per.get(SUPPORT, 0.0), round(seconds, 2)]
 
 

@@ -2,7 +2,8 @@
 
 Tone is VADER's compound score (-1..+1). Stance starts as a rule on VADER's
 scores; once officers have confirmed enough stances (STANCE_MIN_ITEMS items and
-STANCE_MIN_PER_CLASS per stance) a logistic regression learns from them.
+STANCE_MIN_PER_CLASS per stance) a logistic regression learns from them, on the
+suggester's word and character TF-IDF plus VADER's overall and per-clause scores.
 
 The VADER lexicon comes from the vaderSentiment package (installed from PyPI),
 so nothing is downloaded at run time.
@@ -10,6 +11,7 @@ so nothing is downloaded at run time.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 import warnings
 from collections import Counter
@@ -19,13 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
+from nltk.sentiment.vader import SentimentIntensityAnalyzer, SentiText, VaderConstants
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
 
-from engage.analysis import text as textlib
+from engage.analysis.suggester import _Featuriser
 
 SUPPORT, CONCERN, MIXED, NEUTRAL = "support", "concern", "mixed", "neutral"
 STANCES = (SUPPORT, CONCERN, MIXED, NEUTRAL)
@@ -86,16 +88,83 @@ def _lexicon_path() -> Path:
 
 
 class _LocalVader(SentimentIntensityAnalyzer):
-    """NLTK's VADER reading its lexicon from a local file.
+    """NLTK's VADER reading its lexicon from a local file, with a faster word splitter.
 
     NLTK's own loader refuses paths outside its data directories, and its data
     would need a download; the lexicon text is the same as vaderSentiment's.
+    NLTK's SentiText builds every (word, punctuation) combination of a text to
+    strip punctuation from words, two thirds of its time; _QuickSentiText gives
+    the same words directly (checked on 10,000 real comments), so scores are
+    unchanged and three times faster.
     """
 
     def __init__(self, lexicon_path: Path):  # noqa: D107 - NLTK's __init__ would call nltk.data.load
         self.lexicon_file = lexicon_path.read_text(encoding="utf-8").strip()
         self.lexicon = self.make_lex_dict()
         self.constants = VaderConstants()
+        self._punctuation = frozenset(self.constants.PUNC_LIST)
+
+    def polarity_scores(self, text):
+        """VADER's scores (neg, neu, pos, compound): NLTK's polarity_scores with the quick splitter."""
+        sentitext = _QuickSentiText(text, self._punctuation, self.constants.REGEX_REMOVE_PUNCTUATION)
+        sentiments = []
+        words_and_emoticons = sentitext.words_and_emoticons
+        first_index = {}
+        for index, token in enumerate(words_and_emoticons):
+            first_index.setdefault(token, index)
+        for item in words_and_emoticons:
+            valence = 0
+            # NLTK looks each token up by its first occurrence; kept for identical scores.
+            i = first_index[item]
+            if (
+                i < len(words_and_emoticons) - 1
+                and item.lower() == "kind"
+                and words_and_emoticons[i + 1].lower() == "of"
+            ) or item.lower() in self.constants.BOOSTER_DICT:
+                sentiments.append(valence)
+                continue
+            sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
+        sentiments = self._but_check(words_and_emoticons, sentiments)
+        return self.score_valence(sentiments, text)
+
+
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
+
+
+class _QuickSentiText(SentiText):
+    """SentiText whose words are found without building every word-punctuation pair.
+
+    NLTK maps a whitespace token to a word of the punctuation-free text when the
+    token is that word with one PUNC_LIST entry before or after it. The word
+    has no ASCII punctuation, so the entry can only be the token's whole
+    leading (or trailing) run of punctuation: check that run directly.
+    """
+
+    def __init__(self, text, punctuation: frozenset, regex_remove_punctuation):  # noqa: D107
+        self._punctuation = punctuation
+        super().__init__(text, list(punctuation), regex_remove_punctuation)
+
+    def _words_and_emoticons(self):
+        words_only = {word for word in self.REGEX_REMOVE_PUNCTUATION.sub("", self.text).split() if len(word) > 1}
+        result = []
+        for token in self.text.split():
+            if len(token) <= 1:
+                continue
+            end = len(token)
+            while end and token[end - 1] in _ASCII_PUNCTUATION:
+                end -= 1
+            if end < len(token):
+                if token[end:] in self._punctuation and token[:end] in words_only:
+                    result.append(token[:end])
+                    continue
+            start = 0
+            while start < len(token) and token[start] in _ASCII_PUNCTUATION:
+                start += 1
+            if start and token[:start] in self._punctuation and token[start:] in words_only:
+                result.append(token[start:])
+                continue
+            result.append(token)
+        return result
 
 
 def tone(text: str) -> float:
@@ -103,8 +172,10 @@ def tone(text: str) -> float:
     return float(_polarity(text)["compound"])
 
 
+@lru_cache(maxsize=50_000)
 def _polarity(text: str) -> dict:
-    text = unicodedata.normalize("NFKC", str(text or "")).replace("\u2019", "'")
+    # Cached: an item's single clause is the item itself, and campaign texts repeat.
+    text = unicodedata.normalize("NFKC", str(text or "")).replace("\u2019", "'").strip()
     for pattern, replacement in _PRAISE_IDIOMS:
         text = pattern.sub(replacement, text)
     return _analyser().polarity_scores(text)
@@ -138,8 +209,8 @@ def stance_by_rule(text: str) -> StanceResult:
 class StanceModel:
     """A stance classifier learnt from officer-confirmed stances."""
 
-    vectoriser: TfidfVectorizer
-    classifier: LogisticRegression
+    vectoriser: _Featuriser
+    classifier: OneVsRestClassifier
     classes: tuple[str, ...]
     dropped_classes: tuple[str, ...] = ()
     class_counts: dict = field(default_factory=dict)
@@ -174,12 +245,15 @@ def train_stance(texts: Sequence[str], stances: Sequence[str], random_state: int
         return None
     kept_texts = [str(texts[index] or "") for index in rows]
     kept_stances = [stances[index] for index in rows]
-    vectoriser = TfidfVectorizer(
-        analyzer=textlib.term_features, sublinear_tf=True, min_df=1 if len(rows) < 200 else 2, dtype=np.float32
-    )
-    vectoriser.fit(kept_texts)
-    features, _ = _stance_features(vectoriser, kept_texts)
-    classifier = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000, random_state=random_state)
+    # The suggester's word and character TF-IDF: kappa 0.63 against 0.59 for stems alone on
+    # the NHS patient comments (bench/tagging_quality.py), and five times faster to compute.
+    vectoriser = _Featuriser(min_df=1 if len(rows) < 200 else 2)
+    words = vectoriser.fit_transform(kept_texts).matrix
+    features, _ = _stance_features(vectoriser, kept_texts, words)
+    # One-vs-rest liblinear (dual): as good as multinomial lbfgs here and twenty times faster to fit.
+    classifier = OneVsRestClassifier(LogisticRegression(
+        C=2.0, class_weight="balanced", solver="liblinear", dual=True, tol=1e-3, max_iter=2000,
+        random_state=random_state))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         classifier.fit(features, kept_stances)
@@ -225,9 +299,10 @@ def evaluate_stances(gold: Sequence[str], predicted: Iterable[StanceResult | str
     }
 
 
-def _stance_features(vectoriser: TfidfVectorizer, texts: list[str]):
-    """TF-IDF of the words plus VADER's view (overall and strongest clause scores)."""
-    words = vectoriser.transform(texts)
+def _stance_features(vectoriser: _Featuriser, texts: list[str], words=None):
+    """TF-IDF of the words plus VADER's view (overall and strongest clause scores), and each item's tone."""
+    if words is None:
+        words = vectoriser.transform(texts).matrix
     rows = []
     tones = []
     for text in texts:
