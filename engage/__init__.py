@@ -91,6 +91,7 @@ def register_blueprints(app):
     from engage.coding import bp as coding_bp
     from engage.consultations import bp as consultations_bp
     from engage.emerging import bp as emerging_bp
+    from engage.exports import bp as exports_bp
     from engage.moderation import bp as moderation_bp
     from engage.published import bp as published_bp
     from engage.statements import bp as statements_bp
@@ -104,7 +105,7 @@ def register_blueprints(app):
 
     for blueprint in (main_bp, public_bp, auth_bp, consultations_bp, responses_bp, events_bp, intake_bp,
                       imports_bp, codebook_bp, coding_bp, emerging_bp, agreement_bp, privacy_bp,
-                      moderation_bp, statements_bp, published_bp):
+                      moderation_bp, statements_bp, published_bp, exports_bp):
         app.register_blueprint(blueprint)
 
 

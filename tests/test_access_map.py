@@ -43,6 +43,8 @@ PUBLIC_ROUTES = {
     "public.done": "consultation",
     "public.withdraw": "consultation",
     # published routes
+    "exports.download": "consultation",
+    "exports.open_data_schema": "public",
     "published.statement": "consultation",
     "published.revision": "consultation",
     "published.responses": "consultation",

@@ -77,6 +77,10 @@ ROUTES = {
     "emerging.group": ("GET", "/staff/consultations/{c}/campaigns/{g}", "view"),
     "emerging.tag_group": ("POST", "/staff/consultations/{c}/campaigns/{g}/tag", "manage"),
     # agreement routes
+    # export routes
+    "exports.index": ("GET", "/staff/consultations/{c}/exports", "view"),
+    "exports.prepare": ("POST", "/staff/consultations/{c}/exports/prepare", "manage"),
+    "exports.staff_download": ("GET", "/staff/consultations/{c}/exports/1/pdf", "view"),
     # moderation routes
     "moderation.index": ("GET", "/staff/consultations/{c}/moderation", "view"),
     "moderation.check": ("POST", "/staff/consultations/{c}/moderation/check", "manage"),
