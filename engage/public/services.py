@@ -4,7 +4,9 @@ Services flush and never commit; the view commits once per request.
 """
 import hashlib
 import secrets
-from sqlalchemy import update
+from functools import cache
+
+from sqlalchemy import bindparam, exists, select, update
 
 from engage import audit
 from engage.extensions import db
@@ -20,11 +22,25 @@ def accepting_responses(consultation, today=None):
     return consultation.accepting_responses(today)
 
 
+@cache
+def _statement(name):
+    """Frequent SELECTs built once with bound parameters (SQLAlchemy then reuses their cache keys)."""
+    if name == "reference_taken":
+        return select(exists().where(Response.reference == bindparam("reference")))
+    if name == "equality_record":
+        return select(EqualityMonitoring).where(EqualityMonitoring.response_id == bindparam("response_id")).limit(1)
+    if name == "equality_answered":
+        return select(exists().where(EqualityMonitoring.response_id == bindparam("response_id")))
+    if name == "feedback_items_of_answers":
+        return select(FeedbackItem).where(FeedbackItem.answer_id.in_(bindparam("answer_ids", expanding=True)))
+    raise KeyError(name)
+
+
 def new_reference():
     """A unique, human-friendly reference such as ENG-7KQ4PX."""
     while True:
         reference = "ENG-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-        if not db.session.query(Response.query.filter_by(reference=reference).exists()).scalar():
+        if not db.session.scalar(_statement("reference_taken"), {"reference": reference}):
             return reference
 
 
@@ -109,7 +125,7 @@ def save_consent(response, consent):
 
 def save_equality(response, values):
     """Optional equality answers, in their own table."""
-    record = EqualityMonitoring.query.filter_by(response_id=response.id).first()
+    record = db.session.scalars(_statement("equality_record"), {"response_id": response.id}).first()
     if record is None:
         record = EqualityMonitoring(consultation_id=response.consultation_id, response_id=response.id)
         db.session.add(record)
@@ -121,8 +137,7 @@ def save_equality(response, values):
 
 def has_equality_answers(response):
     """True if the respondent answered any equality question."""
-    return db.session.query(
-        EqualityMonitoring.query.filter_by(response_id=response.id).exists()).scalar()
+    return db.session.scalar(_statement("equality_answered"), {"response_id": response.id})
 
 
 def submit(response):
@@ -138,9 +153,12 @@ def submit(response):
     if result.rowcount != 1:
         db.session.refresh(response)
         return False
-    db.session.refresh(response)
-    for answer in response.answers:
-        _sync_feedback_item(response, answer)
+    # Only the columns the UPDATE wrote (a full refresh would also reload the answers).
+    db.session.refresh(response, ["status", "submitted_at", "updated_at"])
+    answers = list(response.answers)
+    existing = _feedback_items_of(answers)
+    for answer in answers:
+        _sync_feedback_item(response, answer, existing=existing)
     db.session.flush()
     audit.record("response.submitted", response, consultation=response.consultation, reference=response.reference)
     return True
@@ -158,12 +176,27 @@ def withdraw(response):
     return True
 
 
-def _sync_feedback_item(response, answer, editor=None):
-    """Every non-empty free-text answer of a submitted response is one feedback item."""
+def _feedback_items_of(answers):
+    """The feedback items of these answers, by answer id, in one statement."""
+    ids = [answer.id for answer in answers if answer.id]
+    if not ids:
+        return {}
+    items = db.session.scalars(_statement("feedback_items_of_answers"), {"answer_ids": ids})
+    return {item.answer_id: item for item in items}
+
+
+def _sync_feedback_item(response, answer, editor=None, existing=None):
+    """Every non-empty free-text answer of a submitted response is one feedback item.
+
+    existing: the answers' items from _feedback_items_of, when syncing many answers at once.
+    """
     question = answer.question
     if question is None or question.kind != "free_text":
         return
-    item = FeedbackItem.query.filter_by(answer_id=answer.id).first() if answer.id else None
+    if existing is not None:
+        item = existing.get(answer.id) if answer.id else None
+    else:
+        item = FeedbackItem.query.filter_by(answer_id=answer.id).first() if answer.id else None
     if not answer.text:
         if item is not None:
             db.session.delete(item)
