@@ -177,13 +177,13 @@ def test_edit_cannot_make_a_cycle(officer_client, consultation, parent):
 
 
 def test_move_up_and_down_among_siblings(officer_client, consultation):
-    first, second, third = (_theme(consultation, name, position=n) for n, name in enumerate(("Aa", "Bb", "Cc")))
+    first, second, third = (_theme(consultation, name, position=n) for n, name in enumerate(("Access theme", "Buildings theme", "Carers theme")))
     assert officer_client.post(_url(consultation, f"/{third.id}/move"), data={"direction": "up"}).status_code == 302
-    assert [theme.name for theme in live_themes(consultation)] == ["Aa", "Cc", "Bb"]
+    assert [theme.name for theme in live_themes(consultation)] == ["Access theme", "Carers theme", "Buildings theme"]
     officer_client.post(_url(consultation, f"/{first.id}/move"), data={"direction": "down"})
-    assert [theme.name for theme in live_themes(consultation)] == ["Cc", "Aa", "Bb"]
+    assert [theme.name for theme in live_themes(consultation)] == ["Carers theme", "Access theme", "Buildings theme"]
     page = officer_client.get(_url(consultation)).get_data(as_text=True)
-    assert page.index("Cc") < page.index("Aa") < page.index("Bb")
+    assert page.index(">Carers theme<") < page.index(">Access theme<") < page.index(">Buildings theme<")
     assert AuditEvent.query.filter_by(action="theme_moved").count() == 2
 
 
