@@ -86,6 +86,12 @@ class Config:
     # is still "running" is taken to have been interrupted by a restart.
     JOBS_SYNC = _bool("JOBS_SYNC", False)
     JOBS_STALE_AFTER_SECONDS = int(os.environ.get("JOBS_STALE_AFTER_SECONDS", "3600"))
+    # The statement's downloads (PDF, Word, spreadsheet, CSV, open data): where they are written
+    # (outside static/), whether publishing prepares them at once, and for how many seconds a
+    # public download may reuse its last check that the files still show only what may be published.
+    EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+    EXPORTS_ON_PUBLISH = _bool("EXPORTS_ON_PUBLISH", True)
+    EXPORT_RECHECK_SECONDS = int(os.environ.get("EXPORT_RECHECK_SECONDS", "10"))
 
     DEMO_PASSWORD = os.environ.get("ENGAGE_DEMO_PASSWORD")
     TESTING = False
@@ -132,3 +138,6 @@ class TestConfig(Config):
     # Like CSRF, switched on by the tests that are about it (the mfa_app fixture).
     MFA_REQUIRED_ROLES = ()
     IMPORT_UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "engage-test-uploads")
+    # Writing a PDF on every publish would slow every test that publishes; the tests about
+    # downloads switch it on.
+    EXPORTS_ON_PUBLISH = False

@@ -32,6 +32,14 @@ def format_datetime(value):
     return f"{format_date(value)} at {hour}:{value:%M}{value.strftime('%p').lower()}"
 
 
+def format_file_size(size):
+    """A file's size as GOV.UK writes it next to a download: "850 KB", "1.2 MB"."""
+    size = int(size or 0)
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{max(1, -(-size // 1000)):,} KB"
+
+
 STATUS_TAG_CLASSES = {
     "draft": "govuk-tag--grey",
     "open": "govuk-tag--green",
@@ -165,6 +173,7 @@ def init_app(app):
     app.jinja_env.template_class = Template
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_file_size, "file_size")
     # Values Engage ships in English (default groups, the agree scale) shown in the visitor's language.
     app.add_template_filter(gettext, "translate")
     app.jinja_env.globals.update(

@@ -20,6 +20,7 @@ def _config_for(tmp_path):
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = POSTGRES_URL if ON_POSTGRES else f"sqlite:///{tmp_path / 'test.sqlite'}"
+        EXPORT_DIR = str(tmp_path / "exports")  # ids restart every test, so downloads must not be shared
 
     return Config
 

@@ -60,16 +60,15 @@ FORMATS = {spec.key: spec for spec in (
 )}
 MANIFEST = "manifest.json"
 # Checking that prepared files are still current reads every publishable comment's row (about a
-# second at 300,000 comments), so a process reuses its answer for this long on public downloads
-# (EXPORT_RECHECK_SECONDS overrides it). Staff pages always check afresh.
-CHECK_SECONDS = 10
+# second at 300,000 comments), so a process reuses its answer for EXPORT_RECHECK_SECONDS (config)
+# on public downloads. Staff pages always check afresh.
 
 
 # Where the files live ---------------------------------------------------------------------------
 
 def export_root():
     """The folder for every consultation's downloads (EXPORT_DIR, else instance/exports)."""
-    return Path(current_app.config.get("EXPORT_DIR") or Path(current_app.instance_path) / "exports")
+    return Path(current_app.config["EXPORT_DIR"] or Path(current_app.instance_path) / "exports")
 
 
 def revision_dir(consultation_id, number):
@@ -198,7 +197,7 @@ def is_current(consultation, revision, manifest, recheck_after=0):
     """True if the files of this manifest still show only what may be published today.
 
     recheck_after: seconds for which this process may reuse its last answer (public
-    downloads pass CHECK_SECONDS, so a burst of requests costs one check, not one each).
+    downloads pass EXPORT_RECHECK_SECONDS, so a burst of requests costs one check, not one each).
     """
     checked_before = current_app.extensions.setdefault("engage_export_checks", {})
     key = (consultation.id, revision.number, manifest.get("fingerprint"))
@@ -216,7 +215,7 @@ def is_current(consultation, revision, manifest, recheck_after=0):
 
 def recheck_seconds():
     """How long a public download may reuse the last check that its files are current."""
-    return current_app.config.get("EXPORT_RECHECK_SECONDS", CHECK_SECONDS)
+    return current_app.config["EXPORT_RECHECK_SECONDS"]
 
 
 def stored_file(consultation, revision, key, recheck_after=0):

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from flask import abort, render_template, request
 
+from engage.exports.services import public_downloads
 from engage.plans.diff import word_diff
 from engage.published import bp, services
 from engage.publishing.statement import STANCE_LABELS, STANCES, for_display
@@ -98,7 +99,8 @@ def _published(slug):
 
 def _show(consultation, revisions, revision):
     return render_template("published/statement.html", consultation=consultation, revisions=revisions,
-                           revision=revision, latest=revisions[0], content=for_display(revision.content))
+                           revision=revision, latest=revisions[0], content=for_display(revision.content),
+                           downloads=public_downloads(consultation, revision))
 
 
 @bp.route("/<slug>/statement")

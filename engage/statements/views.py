@@ -3,11 +3,13 @@
 Anyone who may see a consultation may read its theme responses and preview the
 statement ("view"); writing responses, the introduction and publishing need "manage".
 """
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from engage.access import consultation_for
 from engage.consultations.views import _status
+from engage.exports import services as exports
 from engage.extensions import db
 from engage.models.theme import THEME_DECISION_LABELS
 from engage.published.views import statement_helpers
@@ -118,10 +120,21 @@ def publish(consultation_id):
         return _preview(consultation, form, status=400)
     try:
         revision = services.publish(consultation, current_user, form.expected_number())
+        db.session.commit()
     except services.StatementError as problem:
         db.session.rollback()
         flash(str(problem), "error")
         return redirect(url_for(".index", consultation_id=consultation.id))
-    db.session.commit()
-    flash(f"Revision {revision.number} of the statement is published.", "success")
+    except IntegrityError:
+        # Two publishes of the same revision at the same moment (two officers, two tabs): the
+        # revision number is unique, so the second one lost and the first one stands.
+        db.session.rollback()
+        flash("That revision has just been published by someone else. Check the preview before "
+              "publishing again.", "error")
+        return redirect(url_for(".index", consultation_id=consultation.id))
+    message = f"Revision {revision.number} of the statement is published."
+    if current_app.config["EXPORTS_ON_PUBLISH"]:
+        exports.start_exports(consultation, revision, current_user)
+        message += " Its downloads (PDF, Word, spreadsheet and open data) are being prepared."
+    flash(message, "success")
     return redirect(url_for(".index", consultation_id=consultation.id))

@@ -436,6 +436,70 @@ def test_files_go_out_of_date_when_someone_withdraws(app, tmp_path):
         assert squeezed(quote["text"]) not in squeezed(text), key
 
 
+def _download_links(page):
+    """{format key: href} of the download links on a public statement page."""
+    return {href.rsplit("/", 1)[-1]: href for href in re.findall(r'href="(/consultations/[^"]+/statement/\d+/[^"]+)"',
+                                                                 page)}
+
+
+def test_publishing_prepares_the_downloads_and_the_statement_page_links_them(app):
+    app.config["EXPORTS_ON_PUBLISH"] = True
+    consultation = seed()
+    officer = officer_client(app)
+    response = publish(officer, consultation)
+    assert response.status_code == 302
+    assert "downloads (PDF, Word, spreadsheet and open data) are being prepared" in \
+        officer.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.rollback()
+    assert BackgroundJob.query.filter_by(consultation_id=consultation.id, kind=services.JOB).one().status == "done"
+
+    visitor = app.test_client()
+    page = visitor.get(f"/consultations/{consultation.slug}/statement").get_data(as_text=True)
+    links = _download_links(page)
+    assert sorted(links) == sorted(KEYS)
+    assert "PDF document</a> <span class=\"govuk-body-s\">(PDF, " in page
+    pdf = visitor.get(links["pdf"])
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("attachment")
+    assert "downloads-pending" not in page
+
+
+def test_the_statement_page_says_when_downloads_are_not_ready(app):
+    consultation, officer = published(app, prepared=False)
+    visitor = app.test_client()
+    page = visitor.get(f"/consultations/{consultation.slug}/statement").get_data(as_text=True)
+    assert _download_links(page) == {}
+    assert "versions of this revision are not ready yet" in page
+
+    prepare(officer, consultation)
+    db.session.rollback()
+    assert len(_download_links(visitor.get(f"/consultations/{consultation.slug}/statement")
+                               .get_data(as_text=True))) == len(KEYS)
+    # Someone withdraws a quoted comment: the files are out of date, so the page stops linking them.
+    revision = StatementRevision.query.filter_by(consultation_id=consultation.id).one()
+    quoted = next(quote for theme in revision.content["what_people_said"]["themes"] for quote in theme["quotes"])
+    db.session.get(FeedbackItem, quoted["item_id"]).response.status = "withdrawn"
+    db.session.commit()
+    page = visitor.get(f"/consultations/{consultation.slug}/statement").get_data(as_text=True)
+    assert _download_links(page) == {} and "not ready yet" in page
+
+
+def test_two_officers_publishing_the_same_revision_at_once_give_one_revision(app, monkeypatch):
+    from engage.statements import services as statement_services
+
+    consultation = seed()
+    officer = officer_client(app)
+    assert publish(officer, consultation, number=1).status_code == 302
+    # The second publish read "next is revision 1" just before the first one committed.
+    monkeypatch.setattr(statement_services, "next_number", lambda consultation: 1)
+    response = publish(officer, consultation, number=1)
+    assert response.status_code == 302
+    page = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "has just been published by someone else" in page
+    db.session.rollback()
+    assert StatementRevision.query.filter_by(consultation_id=consultation.id).count() == 1
+
+
 def test_a_burst_of_public_downloads_checks_the_files_once(app, monkeypatch):
     consultation, _ = published(app)
     app.config["EXPORT_RECHECK_SECONDS"] = 60
