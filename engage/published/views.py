@@ -2,19 +2,64 @@
 
 The statement page shows a revision's stored content, never a live rebuild; quotations
 are checked against today's consent when shown (engage.publishing.statement.for_display).
-Interface text is English only for now.
+Interface text is in the visitor's language. A revision's content stores Engage's own
+labels (channels, decisions, equality answers) in English: the public pages translate
+those at render time (shipped()); what officers and people wrote is shown as written.
+The staff preview and the PDF export use the English helpers (statement_helpers()).
 """
 from datetime import date, datetime
 
 from flask import abort, render_template, request
+from flask_babel import get_locale, gettext, ngettext
 
-from engage.exports.services import public_downloads
+from engage.exports.services import FORMATS, public_downloads
+from engage.models.consultation import PLAN_TYPES, QUESTION_KIND_LABELS
+from engage.models.event import EVENT_KIND_LABELS
+from engage.models.response import CHANNEL_LABELS
+from engage.models.theme import THEME_DECISION_LABELS
 from engage.plans.diff import word_diff
 from engage.published import bp, services
-from engage.publishing.statement import STANCE_LABELS, STANCES, for_display
+from engage.publishing import statement as statement_labels
+from engage.publishing import suppression
+from engage.publishing.statement import N_, STANCE_LABELS, STANCES, for_display
 from engage.templating import format_date, format_datetime
 
-DIFF_STATUS_LABELS = {"added": "Added", "removed": "Removed", "changed": "Changed", "unchanged": "Unchanged"}
+DIFF_STATUS_LABELS = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed"),
+                      "unchanged": N_("Unchanged")}
+NOT_SHOWN = N_("not shown")
+# Labels from engage.models, engage.exports and engage.publishing that a statement's content
+# holds in English, written out here so that the catalogue has them (pybabel -k N_).
+CATALOGUE_ONLY = (
+    N_("We changed the plan"), N_("Already in the plan"), N_("No change, with reason"),
+    N_("Outside the plan's scope"),
+    N_("Online questionnaire"), N_("Paper or postal questionnaire"), N_("Email"), N_("Letter"), N_("Telephone"),
+    N_("Easy-read form"), N_("Other-language version"), N_("Engagement event"), N_("Imported from another tool"),
+    N_("Other"),
+    N_("Workshop"), N_("Focus group"), N_("Public meeting"), N_("Drop-in"), N_("Online session"), N_("Interview"),
+    N_("Existing user or carer group"),
+    N_("Free text"), N_("Single choice"), N_("Multiple choice"), N_("Agree-disagree scale"),
+    N_("Strategic commissioning plan"), N_("Care group plan"), N_("Locality plan"), N_("Service change"),
+    N_("PDF document"), N_("Word document (for board papers)"),
+    N_("Spreadsheet: published responses, themes and who responded"), N_("CSV: themes with their counts"),
+    N_("CSV: published responses"), N_("Open data (JSON)"),
+    N_("Prefer not to say"),
+    N_("To protect people’s privacy, numbers from 1 to 4 in equality and cross-tabulated tables are replaced by "
+       "“not shown”. Where a hidden number could be worked out from a table’s total, another number in the "
+       "same table is not shown either."),
+)
+# Every English label shipped() may translate: values Engage itself writes, never anyone's words.
+SHIPPED_LABELS = frozenset((
+    *THEME_DECISION_LABELS.values(), *CHANNEL_LABELS.values(), *EVENT_KIND_LABELS.values(),
+    *QUESTION_KIND_LABELS.values(), *PLAN_TYPES, *(spec.label for spec in FORMATS.values()),
+    *STANCE_LABELS.values(), *statement_labels.LOCALITY_OTHER_LABELS.values(),
+    *statement_labels.RESPONDENT_TYPE_LABELS.values(), statement_labels.NOT_ANSWERED, "Prefer not to say",
+    *(title for _key, title, _options in statement_labels.EQUALITY_QUESTIONS),
+    *(option for _key, _title, options in statement_labels.EQUALITY_QUESTIONS for option in options),
+    *(words for _upper, words in statement_labels.KAPPA_BANDS), statement_labels.KAPPA_UNDEFINED,
+    statement_labels.KAPPA_POOR, suppression.NOTE,
+))
+# How engage.publishing.quotes.attribution describes someone who is not named.
+ANONYMOUS_ATTRIBUTIONS = frozenset((N_("A respondent"), N_("An organisation")))
 
 
 def _date(value):
@@ -30,6 +75,15 @@ def _date(value):
 def _moment(value):
     """A stored datetime as people read it ("5 March 2025 at 2:05pm")."""
     return format_datetime(value) if isinstance(value, datetime) else _date(value)
+
+
+def _moment_translated(value):
+    """A stored datetime in the visitor's language ("5 Mawrth 2025 am 2:05yp")."""
+    if not isinstance(value, datetime):
+        return _date(value)
+    hour = value.strftime("%I").lstrip("0") or "12"
+    noon = gettext("am") if value.hour < 12 else gettext("pm")
+    return gettext("%(date)s at %(time)s", date=format_date(value), time=f"{hour}:{value:%M}{noon}")
 
 
 def _number(value):
@@ -51,8 +105,13 @@ def _section_diff(before, after):
 def _cell_text(cell):
     """A suppressed-or-not count as words: "12", or "not shown" (the statement's note says why)."""
     if cell.get("suppressed"):
-        return "not shown"
+        return NOT_SHOWN
     return _number(cell.get("count") or 0)
+
+
+def _cell_text_translated(cell):
+    """_cell_text in the visitor's language."""
+    return gettext(NOT_SHOWN) if cell.get("suppressed") else _cell_text(cell)
 
 
 def _without_empty(rows):
@@ -70,24 +129,101 @@ def _bars(rows, value_key="count"):
             for row in rows]
 
 
-def _stance_rows(stance):
+def _stance_rows(stance, label=str):
     """A theme's stance counts as chart rows."""
-    return [{"label": STANCE_LABELS[key], "count": stance.get(key, 0)} for key in (*STANCES, "not_recorded")
+    return [{"label": label(STANCE_LABELS[key]), "count": stance.get(key, 0)} for key in (*STANCES, "not_recorded")
             if key in STANCES or stance.get(key)]
 
 
-def statement_helpers():
-    """Helpers the statement templates need (public page and staff preview)."""
-    return {"iso_date": _date, "moment": _moment, "number": _number, "paragraphs": _paragraphs,
-            "section_diff": _section_diff, "cell_text": _cell_text, "bars": _bars,
-            "without_empty": _without_empty, "stance_rows": _stance_rows,
-            "DIFF_STATUS_LABELS": DIFF_STATUS_LABELS}
+def _as_is(value):
+    """The value unchanged (the English helpers' stand-in for the translating ones)."""
+    return value
+
+
+def _shipped(text):
+    """One of Engage's own English labels (SHIPPED_LABELS) in the visitor's language; anything else as it is."""
+    return gettext(text) if isinstance(text, str) and text in SHIPPED_LABELS else text
+
+
+def _attribution(text):
+    """A quotation's attribution: the anonymous descriptions translated, names as they are."""
+    return gettext(text) if text in ANONYMOUS_ATTRIBUTIONS else text
+
+
+def _shipped_rows(rows):
+    """Chart or table rows whose labels are all Engage's own (channels, equality answers), translated."""
+    return [{**row, "label": _shipped(row["label"])} for row in rows]
+
+
+def _localities(rows):
+    """Locality rows: the named localities as entered, "Outside the area" and the like translated."""
+    return [{**row, "label": _shipped(row["label"])} if isinstance(row.get("key"), str) else row for row in rows]
+
+
+def _method_text(method, themes):
+    """The note on method in the visitor's language (the stored English text in English)."""
+    if str(get_locale()) == "en":
+        return method["text"]
+
+    def comments(count):
+        return ngettext("%(n)s comment", "%(n)s comments", count, n=_number(count))
+
+    def theme_count(count):
+        return ngettext("%(n)s theme", "%(n)s themes", count, n=_number(count))
+
+    suggestions = method["suggestions"]
+    parts = [gettext("Officers read the responses and coded %(coded)s of %(comments)s against a codebook of "
+                     "%(themes)s.", coded=_number(method["coded_items"]), comments=comments(method["items"]),
+                     themes=theme_count(themes))]
+    if suggestions["made"]:
+        parts.append(gettext(
+            "The software suggested %(themes)s automatically; officers accepted %(accepted)s, rejected "
+            "%(rejected)s and %(pending)s were left undecided. Only themes an officer confirmed are counted in "
+            "this statement.", themes=theme_count(suggestions["made"]), accepted=_number(suggestions["accepted"]),
+            rejected=_number(suggestions["rejected"]), pending=_number(suggestions["pending"])))
+    else:
+        parts.append(gettext("Every theme in this statement was applied by an officer; no automatic suggestions "
+                             "were used."))
+    agreement = method.get("agreement")
+    if agreement:
+        kappa = agreement["kappa"]
+        figure = (gettext("%(kappa)s, which is %(reading)s", kappa=f"{kappa:.2f}",
+                          reading=_shipped(agreement["reading"])) if kappa is not None
+                  else gettext("not defined"))
+        parts.append(gettext("A second officer coded a random sample of %(comments)s without seeing the first "
+                             "officer’s themes; their agreement (Cohen’s kappa) was %(figure)s.",
+                             comments=comments(agreement["coded"]), figure=figure))
+    else:
+        parts.append(gettext("No second-coder check of agreement has been made."))
+    if method["withheld_items"]:
+        parts.append(ngettext("%(n)s comment was withheld from publication by moderators but is still counted.",
+                              "%(n)s comments were withheld from publication by moderators but are still counted.",
+                              method["withheld_items"], n=_number(method["withheld_items"])))
+    return " ".join(parts)
+
+
+def statement_helpers(translated=False):
+    """Helpers the statement templates need: in English (staff preview, PDF) or, translated, for the public pages."""
+    helpers = {"iso_date": _date, "moment": _moment, "number": _number, "paragraphs": _paragraphs,
+               "section_diff": _section_diff, "cell_text": _cell_text, "bars": _bars,
+               "without_empty": _without_empty, "stance_rows": _stance_rows,
+               "DIFF_STATUS_LABELS": DIFF_STATUS_LABELS, "shipped": _as_is, "shipped_rows": _as_is,
+               "localities": _as_is, "attribution": _as_is, "method_text": lambda method, themes: method["text"]}
+    if translated:
+        helpers.update({
+            "moment": _moment_translated, "cell_text": _cell_text_translated,
+            "stance_rows": lambda stance: _stance_rows(stance, gettext),
+            "DIFF_STATUS_LABELS": {key: gettext(label) for key, label in DIFF_STATUS_LABELS.items()},
+            "shipped": _shipped, "shipped_rows": _shipped_rows, "localities": _localities,
+            "attribution": _attribution, "method_text": _method_text,
+        })
+    return helpers
 
 
 @bp.context_processor
 def helpers():
-    """The statement's rendering helpers for this blueprint's templates."""
-    return statement_helpers()
+    """The statement's rendering helpers, in the visitor's language, for this blueprint's templates."""
+    return statement_helpers(translated=True)
 
 
 def _published(slug):

@@ -176,40 +176,49 @@ from engage.plans.diff import _match as match_sections
 from engage.publishing import suppression
 from engage.publishing.quotes import attribution, confirmed_redactions, publishable_condition, public_text
 
+
+def N_(text):
+    """Mark a label for the catalogue without translating it: the content stays English, the public page translates it."""
+    return text
+
+
 FORMAT = "engage-statement"
 FORMAT_VERSION = 1
 STANCES = ("support", "concern", "mixed", "neutral")
-STANCE_LABELS = {"support": "Support", "concern": "Concern", "mixed": "Mixed", "neutral": "Neutral",
-                 "not_recorded": "Not recorded"}
+STANCE_LABELS = {"support": N_("Support"), "concern": N_("Concern"), "mixed": N_("Mixed"), "neutral": N_("Neutral"),
+                 "not_recorded": N_("Not recorded")}
 LOCALITY_NOT_GIVEN = "not_given"
-LOCALITY_OTHER_LABELS = {LOCALITY_OUTSIDE: "Outside the area", LOCALITY_PREFER_NOT: "Preferred not to say",
-                         LOCALITY_NOT_GIVEN: "Not given"}
-RESPONDENT_TYPE_LABELS = {"individual": "Individuals", "organisation": "Organisations"}
+LOCALITY_OTHER_LABELS = {LOCALITY_OUTSIDE: N_("Outside the area"), LOCALITY_PREFER_NOT: N_("Preferred not to say"),
+                         LOCALITY_NOT_GIVEN: N_("Not given")}
+RESPONDENT_TYPE_LABELS = {"individual": N_("Individuals"), "organisation": N_("Organisations")}
 QUOTES_PER_THEME = 3
 # Quotes are chosen among this many of a theme's quotable items (the most representative of them).
 QUOTE_CANDIDATES = 150
 QUOTE_MAX_CHARS = 800
 PREFER_NOT = "prefer_not_to_say"
-NOT_ANSWERED = "Not answered"
+NOT_ANSWERED = N_("Not answered")
 # The equality questions (engage.public.forms.EqualityForm), with their answers in the order asked.
 EQUALITY_QUESTIONS = (
-    ("age_band", "Age", ("Under 16", "16 to 24", "25 to 34", "35 to 44", "45 to 54", "55 to 64", "65 to 74",
+    ("age_band", N_("Age"), ("Under 16", "16 to 24", "25 to 34", "35 to 44", "45 to 54", "55 to 64", "65 to 74",
                          "75 or over")),
-    ("sex", "Sex", ("Female", "Male")),
-    ("gender_reassignment", "Gender identity the same as sex registered at birth", ("Yes", "No")),
-    ("sexual_orientation", "Sexual orientation", ("Straight or heterosexual", "Gay or lesbian", "Bisexual",
+    ("sex", N_("Sex"), ("Female", "Male")),
+    ("gender_reassignment", N_("Gender identity the same as sex registered at birth"), ("Yes", "No")),
+    ("sexual_orientation", N_("Sexual orientation"), ("Straight or heterosexual", "Gay or lesbian", "Bisexual",
                                                   "Other sexual orientation")),
-    ("disability", "Long-term physical or mental health condition or illness", ("Yes", "No")),
-    ("ethnicity", "Ethnic group", ("White", "Mixed or multiple ethnic groups", "Asian or Asian British",
+    ("disability", N_("Long-term physical or mental health condition or illness"), ("Yes", "No")),
+    ("ethnicity", N_("Ethnic group"), ("White", "Mixed or multiple ethnic groups", "Asian or Asian British",
                                    "African, Caribbean or Black", "Gypsy, Traveller or Roma", "Other ethnic group")),
-    ("religion", "Religion or belief", ("No religion", "Christian", "Buddhist", "Hindu", "Jewish", "Muslim", "Sikh",
+    ("religion", N_("Religion or belief"), ("No religion", "Christian", "Buddhist", "Hindu", "Jewish", "Muslim", "Sikh",
                                         "Other religion or belief")),
-    ("marriage_civil_partnership", "Married or in a civil partnership", ("Yes", "No")),
-    ("pregnancy_maternity", "Pregnant or given birth in the last 26 weeks", ("Yes", "No")),
-    ("unpaid_carer", "Unpaid carer", ("Yes", "No")),
+    ("marriage_civil_partnership", N_("Married or in a civil partnership"), ("Yes", "No")),
+    ("pregnancy_maternity", N_("Pregnant or given birth in the last 26 weeks"), ("Yes", "No")),
+    ("unpaid_carer", N_("Unpaid carer"), ("Yes", "No")),
 )
 # Landis and Koch (1977): the usual words for a kappa value.
-KAPPA_BANDS = ((0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"), (1.0, "almost perfect"))
+KAPPA_BANDS = ((0.20, N_("slight")), (0.40, N_("fair")), (0.60, N_("moderate")), (0.80, N_("substantial")),
+               (1.0, N_("almost perfect")))
+KAPPA_UNDEFINED = N_("undefined")
+KAPPA_POOR = N_("poor (worse than chance)")
 
 
 # --- Small helpers ----------------------------------------------------------------------------
@@ -231,9 +240,9 @@ def _iso_moment(value):
 def kappa_reading(kappa):
     """Landis and Koch's word for a kappa value ("substantial"), or "undefined" for None."""
     if kappa is None:
-        return "undefined"
+        return KAPPA_UNDEFINED
     if kappa < 0:
-        return "poor (worse than chance)"
+        return KAPPA_POOR
     for upper, words in KAPPA_BANDS:
         if kappa <= upper + 1e-9:
             return words

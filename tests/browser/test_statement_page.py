@@ -67,3 +67,26 @@ def test_the_statement_works_at_320px_without_javascript(new_page, published):
     page.goto(f"/consultations/{published.slug}/responses?q=carers")
     assert_no_horizontal_scroll(page, 320)
     assert_no_axe_violations(page)
+
+
+def test_the_welsh_statement_and_responses_pages_have_no_accessibility_violations(new_page, published):
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"/consultations/{published.slug}/statement")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Cymraeg").click()
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Datganiad ymgynghori: Older people’s plan 2026 to 2029")
+    expect(page.get_by_role("heading", level=2, name="Beth ddywedodd pobl a beth wnaethom ni")).to_be_visible()
+    assert_no_axe_violations(page)
+    _open_every_details(page)
+    expect(page.get_by_role("table", name="Ymatebion a gododd Carers, yn ôl grŵp rhanddeiliaid")).to_be_visible()
+    expect(page.get_by_role("img", name="Ymatebion yn ôl ardal: siart bar. Mae’r tabl wrth ei ochr yn rhoi’r un ffigurau.")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Darllen yr ymatebion a gyhoeddwyd").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ymatebion a gyhoeddwyd")
+    assert_no_axe_violations(page)
+    page.get_by_label("Chwilio’r sylwadau").fill("buses")
+    page.get_by_role("button", name="Chwilio").click()
+    expect(page.get_by_role("heading", level=2, name="Sylwadau sy’n cynnwys “buses”")).to_be_visible()
+    assert_no_axe_violations(page)
