@@ -68,25 +68,48 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(app):
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def _try_write_lock(path):
+    """True if another connection could take SQLite's write lock right now."""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as problem:
+        assert "locked" in str(problem)
+        return False
+    finally:
+        other.close()
+
+
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite connection settings")
-def test_sqlite_write_transactions_begin_immediate(app):
-    """A second writer waits for the first instead of failing part-way."""
+def test_sqlite_takes_the_write_lock_at_the_first_write_only(app):
+    """Reads never hold other writers up; the first write waits for the lock instead of failing."""
     import sqlite3
 
     path = db.engine.url.database
+    with db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE lock_probe (id INTEGER PRIMARY KEY, note TEXT)"))
     with app.test_request_context("/staff/consultations/new", method="POST"):
         with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))  # a POST: BEGIN IMMEDIATE
-            other = sqlite3.connect(path, timeout=0, isolation_level=None)
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
+            assert connection.execute(text("SELECT count(*) FROM lock_probe")).scalar() == 0
+            assert _try_write_lock(path)  # reading a form's objects holds no lock
+            # Someone else writes after our read: our first write must still succeed (no
+            # "database is locked" from a stale snapshot) and see their row.
+            other = sqlite3.connect(path, isolation_level=None)
+            other.execute("INSERT INTO lock_probe (note) VALUES ('theirs')")
             other.close()
-            connection.rollback()
-    with app.test_request_context("/staff/", method="GET"):
+            connection.execute(text("INSERT INTO lock_probe (note) VALUES ('ours')"))
+            assert not _try_write_lock(path)  # from the first write to the commit, writers queue
+            assert connection.execute(text("SELECT count(*) FROM lock_probe")).scalar() == 2
+            connection.commit()
+        assert _try_write_lock(path)
+    with app.test_request_context("/staff/", method="POST"):
         with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))  # a page view: deferred, writers not blocked
-            other = sqlite3.connect(path, timeout=0, isolation_level=None)
-            other.execute("BEGIN IMMEDIATE")
-            other.rollback()
-            other.close()
+            # A locking read (with_for_update, a no-op in SQLite's SQL) takes the lock first too.
+            probe = db.Table("lock_probe", db.MetaData(), autoload_with=connection)
+            connection.execute(db.select(probe).with_for_update()).all()
+            assert not _try_write_lock(path)
             connection.rollback()
