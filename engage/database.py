@@ -1,7 +1,6 @@
 """Connection settings that make SQLite safe for many writers at once."""
 import sqlite3
 
-from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -33,26 +32,22 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):
-    """Begin deferred in a request; take the write lock only at the first write.
+    """Begin deferred; take the write lock only at the first write.
 
     SQLite has one writer at a time. Beginning every POST IMMEDIATE made each one hold
     the lock for the whole request (loading, validating, writing): about 10 ms each, which
-    capped submissions near 14 full responses a second. So a request's transaction begins
-    deferred (reads never wait) and _take_write_lock swaps it for an IMMEDIATE one just
-    before its first write: a queue for the lock, never "database is locked". Reads made
-    before that point see committed data as in PostgreSQL's default READ COMMITTED, so
-    code that must not race uses a conditional UPDATE or with_for_update(), which also
-    takes the lock first here. Commands and background work begin IMMEDIATE as before.
+    capped submissions near 14 full responses a second, and a background job held it while
+    it computed. So every transaction begins deferred (reads never wait) and
+    _take_write_lock swaps it for an IMMEDIATE one just before its first write: a queue
+    for the lock, never "database is locked" from a stale snapshot. Reads made before
+    that point see committed data as in PostgreSQL's default READ COMMITTED, so code
+    that must not race uses a conditional UPDATE or with_for_update(), which also takes
+    the lock first here.
     """
     if connection.dialect.name != "sqlite":
         return
-    if has_request_context():
-        immediate = False
-    else:
-        # Commands and background work write; the test suite's own reads do not.
-        immediate = not (has_app_context() and current_app.config.get("TESTING"))
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-    connection.info["sqlite_deferred"] = not immediate
+    connection.exec_driver_sql("BEGIN")
+    connection.info["sqlite_deferred"] = True
 
 
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
