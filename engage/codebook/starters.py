@@ -9,8 +9,6 @@ import html
 import re
 from dataclasses import dataclass
 
-from engage.analysis.text import keyphrases
-
 MAX_NAME = 200
 MAX_DESCRIPTION = 1000
 
@@ -228,12 +226,15 @@ def first_sentence(text, limit=MAX_DESCRIPTION):
 
 def section_themes(sections, keywords_per_section=6):
     """One starter theme per section of the draft: its title, first sentence and key phrases."""
+    from engage.analysis import text as textlib  # NLTK: loaded when first needed, not at start-up
+
     bodies = [plain_text(section.body_html) for section in sections]
     themes = []
     for index, (section, body) in enumerate(zip(sections, bodies)):
         sentences = [sentence for sentence in _SENTENCE_END.split(body) if sentence.strip()]
         others = bodies[:index] + bodies[index + 1:]
-        phrases = keyphrases(sentences, top_n=keywords_per_section, background=others or None) if sentences else []
+        phrases = (textlib.keyphrases(sentences, top_n=keywords_per_section, background=others or None)
+                   if sentences else [])
         heading = section.heading.strip().lower()
         keywords = [heading] if heading else []
         keywords += [phrase for phrase in phrases if phrase.lower() not in keywords]

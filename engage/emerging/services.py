@@ -23,21 +23,27 @@ from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from engage import audit, jobs
-from engage.analysis import emerging_themes, find_duplicates
-from engage.analysis import text as textlib
-from engage.analysis.emerging import MIN_CLUSTER_SIZE
 from engage.extensions import db
 from engage.models import BackgroundJob, Consultation, FeedbackItem, Response, Tag, Theme, User, utcnow
 from engage.models.response import CHANNEL_LABELS
 
 EMERGING_JOB = "emerging_themes"
 DUPLICATES_JOB = "find_duplicates"
-# The fewest items worth grouping: two groups of the smallest size emerging_themes proposes.
-MIN_UNTHEMED = 2 * MIN_CLUSTER_SIZE
 # Above this many unthemed items a fixed random sample is grouped: 20,000 take about
 # 20 seconds, and a theme seen in 20,000 items is seen in a sample of them.
 MAX_EMERGING_ITEMS = 20_000
 READ_CHUNK = 2000
+
+
+def min_unthemed():
+    """The fewest items worth grouping: two groups of the smallest size emerging_themes proposes.
+
+    The analysis modules (NLTK, scikit-learn) are imported when first used, not when the
+    web app starts: a web worker that never groups items never loads them.
+    """
+    from engage.analysis.emerging import MIN_CLUSTER_SIZE
+
+    return 2 * MIN_CLUSTER_SIZE
 WRITE_CHUNK = 500
 # Suggestions of an adopted candidate are as sure as the group is tight; 0.5 when unknown.
 DEFAULT_CONFIDENCE = 0.5
@@ -126,12 +132,14 @@ def look_for_emerging_themes(consultation, progress, limit=MAX_EMERGING_ITEMS, s
     ids, texts, unthemed = _sample_unthemed(consultation.id, limit, seed)
     # End the read transaction: on SQLite it would block the progress writes.
     db.session.rollback()
-    result = {"unthemed": unthemed, "looked_at": len(ids), "candidates": [], "too_few": unthemed < MIN_UNTHEMED}
+    result = {"unthemed": unthemed, "looked_at": len(ids), "candidates": [], "too_few": unthemed < min_unthemed()}
     if result["too_few"]:
-        result["summary"] = (f"Only {_plural(unthemed, 'item')} no theme fits: at least {MIN_UNTHEMED} are "
+        result["summary"] = (f"Only {_plural(unthemed, 'item')} no theme fits: at least {min_unthemed()} are "
                              "needed to look for themes")
         return result
     progress.update(0, total=len(ids), message="Looking for groups among the items", force=True)
+    from engage.analysis import emerging_themes
+
     candidates = emerging_themes(texts, ids)
     result["candidates"] = [
         {"name": candidate.name[:200], "keyphrases": list(candidate.keyphrases),
@@ -186,6 +194,8 @@ def _mark_candidate(run, number, **changes):
 
 def phrases_found(text, phrases):
     """The key phrases that an item's text uses, compared by stems ("car parks" uses "car park")."""
+    from engage.analysis import text as textlib
+
     features = set(textlib.term_features(text or "", max_n=3))
     found = []
     for phrase in phrases:
@@ -280,6 +290,8 @@ def find_campaigns(consultation, progress):
     progress.update(0, total=len(ids), message="Comparing the texts of the items", force=True)
     # Default settings: MinHash with locality-sensitive hashing already avoids comparing every pair
     # (100,000 items take about a minute), and fewer permutations saved little and lost groups.
+    from engage.analysis import find_duplicates
+
     groups = find_duplicates(texts)
     texts.clear()
     progress.update(0, total=len(ids), message="Saving the groups", force=True)

@@ -28,7 +28,7 @@ def require_login():
 def emerging_helpers():
     """Words and helpers for this blueprint's templates."""
     return {"plural": _plural, "job_state": jobs.state, "CHANNEL_LABELS": CHANNEL_LABELS,
-            "MIN_UNTHEMED": services.MIN_UNTHEMED, "SOURCE_CHANNELS": services.SOURCE_CHANNELS}
+            "MIN_UNTHEMED": services.min_unthemed(), "SOURCE_CHANNELS": services.SOURCE_CHANNELS}
 
 
 def _plural(count, singular, plural=None):
@@ -94,9 +94,9 @@ def start(consultation_id):
         flash("Emerging themes are already being looked for. Wait for that to finish.", "error")
         return redirect(here)
     unthemed = services.unthemed_count(consultation)
-    if unthemed < services.MIN_UNTHEMED:
+    if unthemed < services.min_unthemed():
         flash(f"There are too few items that no theme fits to look for new themes: {_plural(unthemed, 'item')}, "
-              f"and at least {services.MIN_UNTHEMED} are needed.", "error")
+              f"and at least {services.min_unthemed()} are needed.", "error")
         return redirect(here)
     services.start_emerging(consultation, current_user)
     return redirect(here)

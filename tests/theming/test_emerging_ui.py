@@ -1,7 +1,7 @@
 """Emerging themes: look for groups among the items no theme fits, make one a theme, or dismiss it."""
 import re
 
-from engage.emerging import services
+from engage import analysis
 from engage.extensions import db
 from engage.models import AuditEvent, BackgroundJob, FeedbackItem, Membership, Tag, Theme
 from tests.conftest import PASSWORD, csrf_token_from, login
@@ -226,7 +226,7 @@ def test_a_failed_search_says_so_and_offers_nothing(app, officer_client, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "emerging_themes", broken)
+    monkeypatch.setattr(analysis, "emerging_themes", broken)
     run = _search(officer_client, consultation)
     assert run.status == "failed"
     page = officer_client.get(_url(consultation)).get_data(as_text=True)
