@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, select, update
 
 from engage.audit import record
 from engage.extensions import db
-from engage.models import FeedbackItem, Tag, Theme, utcnow
+from engage.models import CodingSample, CodingSampleItem, FeedbackItem, Tag, Theme, utcnow
 
 
 def live_themes(consultation):
@@ -163,3 +163,20 @@ def item_of(consultation, item_id):
 def _chunks(values, size=500):
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def blind_samples(consultation, user):
+    """{item id: sample} of the unfinished samples `user` is second-coding in this consultation.
+
+    While they code a sample, the first coding of its items stays hidden from them on every
+    coding page, not only here (the coding views send them to the sample instead).
+    """
+    if user is None or not getattr(user, "id", None):
+        return {}
+    rows = db.session.execute(
+        select(CodingSampleItem.item_id, CodingSample)
+        .join(CodingSample, CodingSample.id == CodingSampleItem.sample_id)
+        .where(CodingSample.consultation_id == consultation.id, CodingSample.second_coder_id == user.id,
+               CodingSample.completed_at.is_(None)))
+    return {item_id: sample for item_id, sample in rows}
+

@@ -214,6 +214,7 @@ def items(consultation_id):
 
     return render_template(
         "coding/items.html", consultation=consultation, form=form, page=page,
+        hidden_ids=set(services.blind_samples(consultation, current_user)),
         previous_url=page_url(before=page.rows[0].id, page=page.number - 1)
         if page.has_previous and page.rows else None,
         next_url=page_url(after=page.rows[-1].id, page=page.number + 1) if page.has_next else None,
@@ -233,11 +234,24 @@ def _item_page(consultation, item, form):
         next_uncoded_id=queries.next_uncoded_item_id(consultation, item.id))
 
 
+def _to_blind_sample(consultation, item_id):
+    """A redirect to the sample if the user is second-coding this item blind, else None."""
+    sample = services.blind_samples(consultation, current_user).get(item_id)
+    if sample is None:
+        return None
+    flash(f"Feedback item {item_id} is in the sample you are coding as second coder, so its first coding stays "
+          "hidden from you until you have coded the whole sample.", "info")
+    return redirect(url_for("agreement.code", consultation_id=consultation.id, sample_id=sample.id))
+
+
 @bp.route("/coding/items/<int:item_id>")
 def item(consultation_id, item_id):
     """One feedback item in context: its response or event, its tags, and the coding form."""
     consultation = consultation_for(consultation_id)
     feedback_item = services.item_of(consultation, item_id)
+    blind = _to_blind_sample(consultation, feedback_item.id)
+    if blind is not None:
+        return blind
     form = CodeItemForm.for_item(consultation, feedback_item) if current_user.can_manage(consultation) else None
     return _item_page(consultation, feedback_item, form)
 
@@ -247,6 +261,9 @@ def code_item(consultation_id, item_id):
     """Save an officer's themes and stance for one item; "Save and next" goes to the next uncoded item."""
     consultation = consultation_for(consultation_id, need="manage")
     feedback_item = services.item_of(consultation, item_id)
+    blind = _to_blind_sample(consultation, feedback_item.id)
+    if blind is not None:
+        return blind
     form = CodeItemForm.for_item(consultation, feedback_item)
     if not form.validate_on_submit():
         return _item_page(consultation, feedback_item, form), 400

@@ -188,6 +188,38 @@ def test_the_second_coder_does_not_see_the_first_coding(app):
     assert not re.search(r"\d\s*%", page), "no percentages"
 
 
+def test_while_second_coding_the_coding_pages_hide_the_first_coding(app):
+    consultation, first, second, (transport, staffing), items = _setup(coded=2, uncoded=1)
+    set_item_themes(items[0], [transport.id], first)
+    set_item_themes(items[1], [staffing.id], first)
+    db.session.commit()
+    sample = _drawn(consultation, 2, second, first)
+    client = _client(app, second)
+    base = f"/staff/consultations/{consultation.id}/coding/items"
+    sample_url = f"/staff/consultations/{consultation.id}/agreement/{sample.id}/code"
+
+    response = client.get(f"{base}/{items[0].id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(sample_url)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "its first coding stays hidden from you until you have coded the whole sample" in page
+    response = client.post(f"{base}/{items[1].id}", data={"themes": [str(transport.id)], "stance": ""})
+    assert response.status_code == 302 and response.headers["Location"].endswith(sample_url)
+    assert {tag.theme_id for tag in db.session.get(FeedbackItem, items[1].id).tags} == {staffing.id}
+
+    listing = client.get(base).get_data(as_text=True)
+    for item, theme in ((items[0], "Transport"), (items[1], "Staffing")):
+        row = listing[listing.index(f">Item {item.id}</a>"):]
+        row = row[:row.index("</tr>")]
+        assert "Hidden while you second-code a sample" in row and theme not in row
+    assert client.get(f"{base}/{items[2].id}").status_code == 200  # not in the sample
+
+    # The first coder is not blind, and the second coder's view returns once the sample is done.
+    assert "Transport" in _client(app, first).get(f"{base}/{items[0].id}").get_data(as_text=True)
+    _code_second(sample, {items[0].id: [transport.id]}, second)
+    page = client.get(f"{base}/{items[0].id}")
+    assert page.status_code == 200 and "Transport" in page.get_data(as_text=True)
+
+
 def test_only_the_assigned_second_coder_may_code(app):
     consultation, first, second, (transport, _), _ = _setup(coded=2)
     sample = _drawn(consultation, 2, second, first)
