@@ -17,7 +17,8 @@ def send_private_link(address, consultation, response, link):
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = address
-    message["Subject"] = _("Your response to %(title)s", title=consultation.title)
+    # One line: a title with a line break in it would otherwise fail as a header (no header injection).
+    message["Subject"] = _("Your response to %(title)s", title=" ".join(consultation.title.split()))
     message.set_content(_(
         "Your reference is %(reference)s.\n\nUse this private link to finish, change or withdraw your "
         "response until the consultation closes:\n\n%(link)s\n\nDo not share this link: anyone with it "

@@ -4,6 +4,7 @@ The draft response lives in the database from the first page; the browser
 session remembers which one is yours, and the private link brings it back.
 """
 
+import re
 from functools import cache
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -586,6 +587,9 @@ def language(code):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
+    # Browsers drop tabs and line breaks in a URL and read "\" as "/", so "/<tab>/evil.example" or
+    # "/\evil.example" would go to another site: judge the path as a browser will read it.
+    as_read = re.sub(r"[\t\r\n]", "", target).replace("\\", "/")
+    if not as_read.startswith("/") or as_read.startswith("//"):
         target = "/"
     return redirect(target)
