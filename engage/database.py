@@ -64,6 +64,20 @@ def _sqlite_before_execute(connection, cursor, statement, parameters, context, e
         _take_write_lock(connection, cursor)
 
 
+def before_raw_write(connection):
+    """Call before writing through the driver directly (bypassing SQLAlchemy's events).
+
+    `connection` is the session's SQLAlchemy Connection; on SQLite a deferred transaction
+    takes the write lock here, as _sqlite_before_execute does for statements it sees.
+    """
+    if connection.info.get("sqlite_deferred"):
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            _take_write_lock(connection, cursor)
+        finally:
+            cursor.close()
+
+
 def _take_write_lock(connection, cursor):
     """End the read-only part of the transaction and begin IMMEDIATE (waits for other writers).
 

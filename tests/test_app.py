@@ -113,3 +113,25 @@ def test_sqlite_takes_the_write_lock_at_the_first_write_only(app):
             connection.execute(db.select(probe).with_for_update()).all()
             assert not _try_write_lock(path)
             connection.rollback()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite connection settings")
+def test_a_bulk_insert_through_the_driver_takes_the_write_lock_too(app):
+    """The import's fast path bypasses SQLAlchemy's events; it must not fail on a stale snapshot."""
+    import sqlite3
+
+    from engage.imports.services import bulk_insert
+
+    path = db.engine.url.database
+    with db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE lock_probe (id INTEGER PRIMARY KEY, note TEXT)"))
+    probe = db.Table("lock_probe", db.MetaData(), autoload_with=db.engine)
+    assert db.session.execute(text("SELECT count(*) FROM lock_probe")).scalar() == 0  # a read snapshot
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("INSERT INTO lock_probe (note) VALUES ('theirs')")  # someone writes after our read
+    other.close()
+    bulk_insert(probe, [{"note": "ours 1"}, {"note": "ours 2"}])
+    assert not _try_write_lock(path)
+    db.session.commit()
+    assert db.session.execute(text("SELECT count(*) FROM lock_probe")).scalar() == 3
+

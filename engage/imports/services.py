@@ -33,6 +33,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
 from engage import audit, jobs
+from engage.database import before_raw_write
 from engage.extensions import db
 from engage.imports import tabular
 from engage.models import (
@@ -1015,6 +1016,7 @@ def bulk_insert(table, rows):
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(name) for name in names)
     driver = connection.connection.driver_connection
+    before_raw_write(connection)  # SQLite: the write lock, as for any statement SQLAlchemy sends
     if dialect.name == "postgresql":
         # bandit B608: reviewed, our own table and column names, quoted
         statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"  # nosec B608
