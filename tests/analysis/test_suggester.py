@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from engage.analysis import text as textlib
-from engage.analysis.suggester import MIN_EXAMPLES, Suggestion, _tune_decoding, evaluate, train
+from engage.analysis.suggester import (
+    MIN_EXAMPLES,
+    PHRASES_MIN_ITEMS,
+    Suggestion,
+    _gap_grams,
+    _gap_window,
+    _tune_decoding,
+    evaluate,
+    train,
+)
 from tests.analysis.fixtures import CODEBOOK, OFF_TOPIC, synthetic_dataset
 
 
@@ -153,6 +162,31 @@ def test_a_trained_suggester_survives_pickling(dataset, suggester):
     _, _, test_texts, _ = dataset
     restored = pickle.loads(pickle.dumps(suggester))
     assert restored.suggest(test_texts[:10]) == suggester.suggest(test_texts[:10])
+
+
+def test_with_hundreds_of_items_whole_text_character_grams_are_learnt_and_explained_by_words():
+    texts, labels = synthetic_dataset(items_per_theme=120, multi_label_items=60, seed=11)
+    train_texts, train_labels, test_texts, test_labels = texts[:450], labels[:450], texts[450:], labels[450:]
+    assert len(train_texts) >= PHRASES_MIN_ITEMS
+    learnt = train(train_texts, train_labels, random_state=0)
+    featuriser = learnt.featuriser
+    assert featuriser.phrases and not featuriser.char_names
+    # Grams across the gap between two words ("s to") are features, not only grams inside a word.
+    assert any(" " in name.strip() for name in featuriser.phrase_names)
+    suggestions = learnt.suggest(test_texts)
+    assert evaluate(test_labels, suggestions)["micro_f1"] > 0.8
+    for item, offered in zip(test_texts, suggestions):
+        written = textlib.normalise(item)
+        for suggestion in offered:
+            assert suggestion.words and all(word in written for word in suggestion.words)
+    restored = pickle.loads(pickle.dumps(learnt))
+    assert restored.suggest(test_texts[:10]) == suggestions[:10]
+
+
+def test_grams_across_a_gap_are_those_with_the_gap_inside():
+    # Only the grams a space-padded token cannot hold: each has the gap strictly inside it.
+    assert sorted(_gap_grams(_gap_window("i", "am"))) == sorted(["i a", " i a", "i am"])
+    assert sorted(_gap_grams(_gap_window("nothing.", "to"))) == sorted([". t", "g. t", ". to"])
 
 
 def test_evaluate_on_a_hand_worked_example():
