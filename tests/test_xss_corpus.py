@@ -27,7 +27,6 @@ import csv
 import io
 import json
 import re
-import subprocess
 from collections import deque
 from datetime import date
 from html.parser import HTMLParser
@@ -42,6 +41,7 @@ from engage.extensions import db
 from engage.models import BackgroundJob, Consultation, FeedbackItem, Response, StatementRevision, Theme
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.factories import make_user
+from tests.publishing.test_exports import pdf_text
 from tests.test_respond import FakeSMTP
 from tests.test_access_map import PUBLIC_ROUTES
 from tests.test_security import ROUTES
@@ -276,14 +276,6 @@ def json_strings(value):
             yield from json_strings(item)
     elif isinstance(value, str):
         yield value
-
-
-def pdf_text(data, tmp_path):
-    """The PDF's text as pdftotext extracts it."""
-    path = tmp_path / "download.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
 
 
 def docx_text(data):
