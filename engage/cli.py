@@ -70,11 +70,14 @@ def init_app(app):
     @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random split and bootstrap.")
     @click.option("--stance-column", default=None,
                   help="Optional column of human stances (a number: <0 concern, 0 neutral, >0 support; or a word).")
+    @click.option("--context-column", default=None,
+                  help="Optional column saying what each item answered (such as the question), "
+                       "as the app knows for responses.")
     @click.option("--resamples", type=click.IntRange(min=10), default=1000, show_default=True,
                   help="Bootstrap resamples for the micro-F1 interval.")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
     def evaluate_tagging(file, text_column, themes_column, separator, train_fraction, train_size, seed,
-                         stance_column, resamples, as_json):
+                         stance_column, context_column, resamples, as_json):
         """Measure the theme suggester on a labelled CSV or XLSX file (train on a random part, test on the rest)."""
         import json
 
@@ -84,10 +87,11 @@ def init_app(app):
             raise click.UsageError("Give --train-fraction or --train-size, not both.")
         if not separator:
             raise click.UsageError("--separator must not be empty.")
-        texts, labels, stances = _read_labelled(file, text_column, themes_column, separator, stance_column)
+        texts, labels, stances, contexts = _read_labelled(file, text_column, themes_column, separator,
+                                                          stance_column, context_column)
         try:
             result = measure(texts, labels, train_fraction=train_fraction, train_size=train_size, seed=seed,
-                             resamples=resamples, stances=stances)
+                             resamples=resamples, stances=stances, contexts=contexts)
         except ValueError as problem:
             raise click.ClickException(str(problem)) from None
         result["file"] = file
@@ -109,31 +113,35 @@ def _print_logins(emails, configured_password, saved):
                    f"{saved.read_text().strip()}")
 
 
-def _read_labelled(path, text_column, themes_column, separator, stance_column=None):
-    """Texts, theme lists and (optionally) stances from a CSV or XLSX file; rows without text are skipped."""
+def _read_labelled(path, text_column, themes_column, separator, stance_column=None, context_column=None):
+    """Texts, theme lists and (optionally, else None) stances and contexts from a CSV or XLSX file; rows without text are skipped."""
     from engage.analysis.evaluation import stance_of
     from engage.imports.tabular import TableError, open_table
 
     try:
         with open_table(path, path, max_bytes=float("inf"), max_uncompressed=float("inf")) as table:
-            columns = [_column(table.headers, name, option, path)
-                       for name, option in ((text_column, "--text-column"), (themes_column, "--themes-column"),
-                                            (stance_column, "--stance-column")) if name is not None]
-            texts, labels, stances = [], [], []
+            text_name, themes_name, stance_name, context_name = (
+                _column(table.headers, name, option, path) if name is not None else None
+                for name, option in ((text_column, "--text-column"), (themes_column, "--themes-column"),
+                                     (stance_column, "--stance-column"), (context_column, "--context-column")))
+            texts, labels, stances, contexts = [], [], [], []
             for row in table.rows():
-                text = (row.values.get(columns[0]) or "").strip()
+                text = (row.values.get(text_name) or "").strip()
                 if not text:
                     continue
-                themes = [part.strip() for part in (row.values.get(columns[1]) or "").split(separator)]
+                themes = [part.strip() for part in (row.values.get(themes_name) or "").split(separator)]
                 texts.append(text)
                 labels.append(list(dict.fromkeys(theme for theme in themes if theme)))
-                if stance_column is not None:
-                    stances.append(stance_of(row.values.get(columns[2])))
+                if stance_name is not None:
+                    stances.append(stance_of(row.values.get(stance_name)))
+                if context_name is not None:
+                    contexts.append((row.values.get(context_name) or "").strip() or None)
     except TableError as problem:
         raise click.ClickException(f"{path}: {problem}") from None
     if not texts:
-        raise click.ClickException(f"{path}: no row has any text in the column {columns[0]!r}.")
-    return texts, labels, (stances if stance_column is not None else None)
+        raise click.ClickException(f"{path}: no row has any text in the column {text_name!r}.")
+    return (texts, labels, stances if stance_name is not None else None,
+            contexts if context_name is not None else None)
 
 
 def _column(headers, name, option, path):

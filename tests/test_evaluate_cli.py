@@ -101,3 +101,25 @@ def test_a_file_that_is_not_a_table_is_a_clear_error(app, tmp_path):
     result = run(app, path, "--text-column", "Comment", "--themes-column", "Themes")
     assert result.exit_code == 1
     assert "CSV" in result.output
+
+
+def test_a_context_column_is_learnt_and_a_missing_one_is_a_clear_error(app, tmp_path):
+    # The same short answers to two questions mean two themes: only the question tells them apart.
+    path = tmp_path / "questions.csv"
+    texts, labels = synthetic_dataset(items_per_theme=20, multi_label_items=0, seed=5)
+    rows = [{"Comment": text, "Themes": ";".join(themes), "Question": ""} for text, themes in zip(texts, labels)]
+    for question, theme in (("Could anything be better?", "nothing to improve"), ("Did anything go wrong?", "fine")):
+        rows += [{"Comment": answer, "Themes": theme, "Question": question}
+                 for answer in ["No", "Nothing", "No, nothing", "None", "Nothing really", "No thanks"] * 5]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["Comment", "Themes", "Question"])
+        writer.writeheader()
+        writer.writerows(rows)
+    common = [path, "--text-column", "Comment", "--themes-column", "Themes", "--json", "--resamples", "50"]
+    with_question = json.loads(run(app, *common, "--context-column", "question").output)
+    without = json.loads(run(app, *common).output)
+    assert with_question["method"]["contexts_learnt"] == 2 and without["method"]["contexts_learnt"] == 0
+    assert with_question["micro_f1"] > without["micro_f1"] + 0.05
+    result = run(app, *common, "--context-column", "Asked")
+    assert result.exit_code != 0
+    assert "no column named 'Asked' (--context-column)" in result.output

@@ -279,12 +279,14 @@ def evaluate_tagging(
     resamples: int = RESAMPLES,
     baseline: bool = True,
     stances: Sequence[str | None] | None = None,
+    contexts: Sequence[Hashable | None] | None = None,
 ) -> dict:
     """Split at random (by seed), train the app's suggester on one part, score its suggestions on the other.
 
     Returns the suggester's figures (micro/macro/samples F1, micro-F1 interval,
     timings), the same for the NaiveBayes baseline, and stance figures when
-    gold `stances` are given (one per item, None where unknown).
+    gold `stances` are given (one per item, None where unknown). `contexts`
+    (one per item) say what each item answered, as the app passes the question.
     """
     texts = [str(text or "") for text in texts]
     label_sets = [list(dict.fromkeys(item)) for item in labels]
@@ -292,6 +294,8 @@ def evaluate_tagging(
         raise ValueError("texts and labels must be the same length")
     if stances is not None and len(stances) != len(texts):
         raise ValueError("texts and stances must be the same length")
+    if contexts is not None and len(contexts) != len(texts):
+        raise ValueError("texts and contexts must be the same length")
     train_index, test_index = split_indices(len(texts), train_fraction=train_fraction, train_size=train_size,
                                             seed=seed)
     train_texts = [texts[i] for i in train_index]
@@ -300,10 +304,12 @@ def evaluate_tagging(
     gold = [label_sets[i] for i in test_index]
 
     started, cpu = time.perf_counter(), time.process_time()
-    suggester = train(train_texts, train_labels, random_state=seed)
+    train_contexts = [contexts[i] for i in train_index] if contexts is not None else None
+    test_contexts = [contexts[i] for i in test_index] if contexts is not None else None
+    suggester = train(train_texts, train_labels, contexts=train_contexts, random_state=seed)
     train_seconds, train_cpu = time.perf_counter() - started, time.process_time() - cpu
     started = time.perf_counter()
-    suggestions = suggester.suggest(test_texts)
+    suggestions = suggester.suggest(test_texts, test_contexts)
     suggest_seconds = time.perf_counter() - started
 
     result = _figures(gold, suggestions, resamples, seed)
@@ -320,7 +326,8 @@ def evaluate_tagging(
         "train_cpu_seconds": round(train_cpu, 2),
         "suggest_seconds": round(suggest_seconds, 3),
         "suggest_items_per_second": round(len(test_texts) / max(suggest_seconds, 1e-9), 1),
-        "method": {"model_family": suggester.model_family, **suggester.validation.get("decoding", {})},
+        "method": {"model_family": suggester.model_family, **suggester.validation.get("decoding", {}),
+                   "contexts_learnt": len(suggester.featuriser.context_vocabulary) if suggester.featuriser else 0},
     })
     if baseline:
         started = time.perf_counter()

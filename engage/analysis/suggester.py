@@ -93,6 +93,11 @@ PHRASE_NGRAMS = (2, 4)
 # points; 500 and 1,000 items: +0.2 to +1 point), so whole-text grams start here.
 PHRASES_MIN_ITEMS = 400
 MAX_PHRASE_FEATURES = 100_000
+# What each item answered (the question, when the app knows it) is one more feature, so
+# that "No." to "Could anything be improved?" and to "Was anything wrong?" can mean
+# different themes. Its weight is that of a whole block of text features (each block is
+# L2-normalised to 1).
+CONTEXT_WEIGHT = 1.0
 # Items are featurised and scored this many at a time, to bound memory.
 CHUNK = 5_000
 # A word piece ("bus") or anything else that is not a space (punctuation, which breaks pairs).
@@ -134,40 +139,50 @@ class Suggester:
         state["_pushes"] = {}  # a cache: rebuilt on use
         return state
 
-    def probabilities(self, texts: Sequence[str]) -> list[dict[Hashable, float]]:
+    def probabilities(self, texts: Sequence[str], contexts: Sequence[Hashable | None] | None = None
+                      ) -> list[dict[Hashable, float]]:
         """Probability of every learnt theme (as compared with its threshold) and codebook confidence of fallback themes."""
         texts = [str(text or "") for text in texts]
+        contexts = _contexts_for(texts, contexts)
         results: list[dict[Hashable, float]] = []
         for start in range(0, len(texts), CHUNK):
             chunk = texts[start : start + CHUNK]
-            matrix, documents = self._scored(chunk)
+            matrix, documents = self._scored(chunk, contexts[start : start + CHUNK])
             for row, text in enumerate(chunk):
                 scores = {theme: float(matrix[row, column]) for column, theme in enumerate(self.themes)}
                 scores.update(self._fallback_scores(text, documents[row] if documents else None))
                 results.append(scores)
         return results
 
-    def suggest(self, texts: Sequence[str]) -> list[list[Suggestion]]:
-        """0..max_suggestions suggestions per item, best first, each with the words behind it."""
+    def suggest(self, texts: Sequence[str], contexts: Sequence[Hashable | None] | None = None
+                ) -> list[list[Suggestion]]:
+        """0..max_suggestions suggestions per item, best first, each with the words behind it.
+
+        `contexts` (one per text, None where unknown) say what each item answered, as
+        given to `train`; a context the suggester did not learn counts as unknown.
+        """
         texts = [str(text or "") for text in texts]
+        contexts = _contexts_for(texts, contexts)
         suggestions: list[list[Suggestion]] = []
         for start in range(0, len(texts), CHUNK):
-            suggestions.extend(self._suggest_chunk(texts[start : start + CHUNK]))
+            suggestions.extend(self._suggest_chunk(texts[start : start + CHUNK], contexts[start : start + CHUNK]))
         return suggestions
 
-    def review_priority(self, texts: Sequence[str]) -> list[float]:
+    def review_priority(self, texts: Sequence[str], contexts: Sequence[Hashable | None] | None = None
+                        ) -> list[float]:
         """How uncertain each item's suggestions are, in [0, 1]: 1 = a theme sits right on its threshold.
 
         Ordering the review queue by this puts first the items where an
         officer's decision teaches the suggester most.
         """
         texts = [str(text or "") for text in texts]
+        contexts = _contexts_for(texts, contexts)
         priorities: list[float] = []
         thresholds = np.array([self.threshold(theme) for theme in self.themes])
         spread = np.maximum(thresholds, 1.0 - thresholds)
         for start in range(0, len(texts), CHUNK):
             chunk = texts[start : start + CHUNK]
-            matrix, documents = self._scored(chunk)
+            matrix, documents = self._scored(chunk, contexts[start : start + CHUNK])
             if self.themes:
                 closeness = (1.0 - np.abs(matrix - thresholds) / spread).max(axis=1)
             else:
@@ -188,21 +203,21 @@ class Suggester:
 
     # Internals --------------------------------------------------------------------------
 
-    def _scored(self, texts: list[str]):
+    def _scored(self, texts: list[str], contexts: list):
         """Probabilities (items x learnt themes, after sharing) and the items' word pieces."""
         if not self.themes or not texts:
             return np.zeros((len(texts), len(self.themes))), None
-        featurised = self.featuriser.transform(texts)
+        featurised = self.featuriser.transform(texts, contexts)
         return self._probability_matrix(featurised.matrix), featurised.documents
 
     def _probability_matrix(self, features) -> np.ndarray:
         decisions = np.asarray(features @ self.weights) + self.bias
         return _share(_sigmoid(self.slopes * decisions + self.offsets), self.decoding.sharing)
 
-    def _suggest_chunk(self, texts: list[str]) -> list[list[Suggestion]]:
+    def _suggest_chunk(self, texts: list[str], contexts: list) -> list[list[Suggestion]]:
         if not self.themes:
             return [self._fallback_suggestions(text, None) for text in texts]
-        featurised = self.featuriser.transform(texts)
+        featurised = self.featuriser.transform(texts, contexts)
         documents = featurised.documents
         matrix = self._probability_matrix(featurised.matrix)
         thresholds = np.array([self.thresholds[theme] for theme in self.themes])
@@ -411,6 +426,7 @@ class _Featuriser:
         self.word_idf = np.zeros(0, dtype=np.float32)
         self.char_idf = np.zeros(0, dtype=np.float32)
         self._cache: dict[str, tuple[str, np.ndarray]] = {}
+        self.context_vocabulary: dict[str, int] = {}
 
     @property
     def word_count(self) -> int:
@@ -432,7 +448,8 @@ class _Featuriser:
     def __setstate__(self, state):
         # Featurisers saved before the whole-text block existed have none.
         self.__dict__.update({"phrases": False, "phrase_vocabulary": {}, "phrase_names": [],
-                              "phrase_idf": np.zeros(0, dtype=np.float32), "_tokens": {}, "_gaps": {}})
+                              "phrase_idf": np.zeros(0, dtype=np.float32), "_tokens": {}, "_gaps": {},
+                              "context_vocabulary": {}})
         self.__dict__.update(state)
 
     @staticmethod
@@ -445,8 +462,8 @@ class _Featuriser:
         entry = self._cache.get(word)
         return entry[0] if entry is not None else textlib.stem(word)
 
-    def fit_transform(self, texts: Sequence[str]) -> "_Featurised":
-        """Learn the vocabularies and idf weights from these texts, and featurise them."""
+    def fit_transform(self, texts: Sequence[str], contexts: Sequence[Hashable | None] | None = None) -> "_Featurised":
+        """Learn the vocabularies and idf weights from these texts (and the contexts they answered), and featurise them."""
         documents, tokens = self._read(texts)
         word_df: Counter = Counter()
         char_df: Counter = Counter()
@@ -493,11 +510,13 @@ class _Featuriser:
             self.phrase_names = _vocabulary(phrase_df, self.min_df, MAX_PHRASE_FEATURES)
             self.phrase_vocabulary = {name: index for index, name in enumerate(self.phrase_names)}
             self.phrase_idf = _idf([phrase_df[name] for name in self.phrase_names], size)
-        return self._featurised(documents, tokens)
+        self.context_vocabulary = _context_vocabulary(contexts)
+        return self._featurised(documents, tokens, contexts)
 
-    def transform(self, texts: Sequence[str]) -> "_Featurised":
+    def transform(self, texts: Sequence[str], contexts: Sequence[Hashable | None] | None = None) -> "_Featurised":
         """The matrix (items x features), word pieces and block norms of these texts."""
-        return self._featurised(*self._read(texts))
+        documents, tokens = self._read(texts)
+        return self._featurised(documents, tokens, contexts)
 
     def _read(self, texts: Sequence[str]) -> tuple[list[list[str]], list[list[str]] | None]:
         """Each text's word pieces and (for the whole-text block) its space-separated tokens."""
@@ -538,7 +557,8 @@ class _Featuriser:
             entry = self._cache[word] = (textlib.stem(word), np.array(ids, dtype=np.int32), stop)
         return entry
 
-    def _featurised(self, documents: list[list[str]], tokens: list[list[str]] | None = None) -> "_Featurised":
+    def _featurised(self, documents: list[list[str]], tokens: list[list[str]] | None = None,
+                    contexts: Sequence[Hashable | None] | None = None) -> "_Featurised":
         word_vocabulary = self.word_vocabulary
         word_ids: list[int] = []
         word_indptr = [0]
@@ -598,6 +618,8 @@ class _Featuriser:
                 np.array(phrase_indptr, dtype=np.int64), self.phrase_idf, len(documents))
             blocks.append(phrase_block)
             norms.append(phrase_norms)
+        if self.context_vocabulary:
+            blocks.append(_context_block(contexts, self.context_vocabulary, len(documents)))
         matrix = sparse.hstack(blocks, format="csr", dtype=np.float32)
         return _Featurised(matrix, documents, np.column_stack(norms))
 
@@ -609,6 +631,40 @@ class _Featurised:
     matrix: sparse.csr_matrix
     documents: list[list[str]]
     norms: np.ndarray
+
+
+def _contexts_for(texts: list[str], contexts: Sequence[Hashable | None] | None) -> list:
+    """One context per text (None throughout when none are given)."""
+    if contexts is None:
+        return [None] * len(texts)
+    contexts = list(contexts)
+    if len(contexts) != len(texts):
+        raise ValueError("texts and contexts must be the same length")
+    return contexts
+
+
+def _context_key(context: Hashable | None) -> str | None:
+    return None if context is None or context == "" else str(context)
+
+
+def _context_vocabulary(contexts: Sequence[Hashable | None] | None) -> dict[str, int]:
+    """A column for each context with at least MIN_EXAMPLES items, when there are two or more such."""
+    if contexts is None:
+        return {}
+    counts = Counter(key for key in map(_context_key, contexts) if key is not None)
+    kept = sorted(key for key, count in counts.items() if count >= MIN_EXAMPLES)
+    # One context shared by every item says nothing about any of them.
+    return {key: index for index, key in enumerate(kept)} if len(kept) > 1 else {}
+
+
+def _context_block(contexts: Sequence[Hashable | None] | None, vocabulary: dict[str, int], rows: int):
+    """One column per learnt context, CONTEXT_WEIGHT where the item answered it (a row of zeros when unknown)."""
+    columns = [vocabulary.get(_context_key(context)) for context in contexts] if contexts is not None else []
+    known = [(row, column) for row, column in enumerate(columns) if column is not None]
+    data = np.full(len(known), CONTEXT_WEIGHT, dtype=np.float32)
+    return sparse.csr_matrix((data, (np.array([row for row, _ in known], dtype=np.int64),
+                                    np.array([column for _, column in known], dtype=np.int64))),
+                             shape=(rows, len(vocabulary)))
 
 
 def _word_terms(stems: list[str], stops: list[bool]) -> list[str]:
@@ -688,6 +744,7 @@ def train(
     labels: Sequence[Iterable[Hashable]],
     codebook: Iterable[Theme | Mapping] | None = None,
     *,
+    contexts: Sequence[Hashable | None] | None = None,
     random_state: int = 0,
     families: Sequence[str] = MODEL_FAMILIES,
     max_suggestions: int = MAX_SUGGESTIONS,
@@ -695,6 +752,8 @@ def train(
     """Train a suggester on officer-confirmed tags: texts[i] was tagged with the themes labels[i].
 
     An empty label list means an officer confirmed the item fits no theme.
+    `contexts` (optional, one per text, None where unknown) say what each item
+    answered, such as its question; pass the same kind to `suggest`.
     Themes with fewer than MIN_EXAMPLES confirmed items are suggested by
     matching the codebook's words instead (when a codebook is given).
     `families` are drawn from KNOWN_FAMILIES; with more than one, the best on
@@ -704,6 +763,7 @@ def train(
     label_sets = [frozenset(item_labels) for item_labels in labels]
     if len(texts) != len(label_sets):
         raise ValueError("texts and labels must be the same length")
+    contexts = _contexts_for(texts, contexts)
     families = tuple(families)
     unknown = [family for family in families if family not in KNOWN_FAMILIES]
     if unknown or not families:
@@ -741,7 +801,7 @@ def train(
     targets = np.array([[theme in item_labels for theme in learnable] for item_labels in label_sets], dtype=bool)
     # The vocabulary and IDF weights use no labels, so fitting them on every item leaks nothing.
     featuriser = _Featuriser(min_df=1 if size < 200 else 2, phrases=size >= PHRASES_MIN_ITEMS)
-    features = featuriser.fit_transform(texts).matrix
+    features = featuriser.fit_transform(texts, contexts).matrix
 
     if size >= MIN_ITEMS_FOR_SELECTION:
         folds = _folds(label_sets, learnable, random_state)

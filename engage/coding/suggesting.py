@@ -11,6 +11,8 @@ Which method suggests themes:
   more; themes with fewer examples are then suggested from the codebook's words;
 - otherwise (a cold start) the codebook alone: each theme's keywords, name and
   description matched against each item's words (`engage.analysis.CodebookMatcher`).
+The model is also told what each item answered (`item_context`: its question, else its plan
+section), so that "No." to two different questions can mean two different themes.
 Stance is learnt from the stances officers corrected (`engage.analysis.train_stance`)
 when there are enough of them, and otherwise set by a rule on VADER's scores.
 
@@ -211,15 +213,26 @@ def _examples_per_theme(consultation, themes):
     return {theme_id: count for theme_id, count in rows if targets.get(theme_id) == theme_id}
 
 
+def item_context(question_id, section_id):
+    """What an item answered, for the suggester: its question, else the plan section it comments on (None: neither)."""
+    if question_id is not None:
+        return f"question {question_id}"
+    if section_id is not None:
+        return f"section {section_id}"
+    return None
+
+
 def _training_set(consultation, themes):
-    """Texts and label sets of the items officers have coded (an empty set: "fits no theme")."""
+    """Texts, contexts and label sets of the items officers have coded (an empty set: "fits no theme")."""
     targets = _theme_targets(consultation, themes)
-    texts, labels, position = [], [], {}
-    rows = db.session.execute(select(FeedbackItem.id, FeedbackItem.text).where(
+    texts, contexts, labels, position = [], [], [], {}
+    rows = db.session.execute(select(FeedbackItem.id, FeedbackItem.text, FeedbackItem.question_id,
+                                     FeedbackItem.section_id).where(
         FeedbackItem.consultation_id == consultation.id, _is_coded()).order_by(FeedbackItem.id))
-    for item_id, text in rows:
+    for item_id, text, question_id, section_id in rows:
         position[item_id] = len(texts)
         texts.append(text or "")
+        contexts.append(item_context(question_id, section_id))
         labels.append(set())
     tags = db.session.execute(
         select(Tag.item_id, Tag.theme_id).join(FeedbackItem, FeedbackItem.id == Tag.item_id)
@@ -229,7 +242,7 @@ def _training_set(consultation, themes):
         target = targets.get(theme_id)
         if target is not None and item_id in position:
             labels[position[item_id]].add(target)
-    return texts, labels
+    return texts, contexts, labels
 
 
 def _officer_stances(consultation):
@@ -264,7 +277,7 @@ def suggest_themes(background_job, progress):
     theme_ids = [theme.id for theme in themes]
     codebook_ids = set(theme_ids)
     codebook = _codebook(themes)
-    texts, labels = _training_set(consultation, themes)
+    texts, contexts, labels = _training_set(consultation, themes)
     stance_texts, stances = _officer_stances(consultation)
     total = db.session.scalar(select(func.count()).select_from(FeedbackItem).where(
         FeedbackItem.consultation_id == consultation_id))
@@ -281,18 +294,21 @@ def suggest_themes(background_job, progress):
     learnt = []
     with timings.phase("train"):
         if ready:
-            suggester = analysis.train(texts, labels, codebook)
+            suggester = analysis.train(texts, labels, codebook, contexts=contexts)
             learnt = [theme_id for theme_id in suggester.themes if theme_id in codebook_ids]
             predict = suggester.suggest
         if learnt:
             method = "model" if len(learnt) == len(theme_ids) else "model+codebook"
         else:
             method = "codebook"
-            predict = analysis.CodebookMatcher(codebook).suggest
+            matcher = analysis.CodebookMatcher(codebook)
+
+            def predict(texts, contexts):
+                return matcher.suggest(texts)
         stance_model = analysis.train_stance(stance_texts, stances)
     trained_on = len(texts) if learnt else 0
     stance_method = "model" if stance_model is not None else "rule"
-    del texts, labels, stance_texts, stances
+    del texts, contexts, labels, stance_texts, stances
 
     analysed = _analyse_items(consultation_id, predict, stance_model, total, steps, progress, timings)
     with timings.phase("write"):
@@ -339,7 +355,8 @@ def _analyse_items(consultation_id, predict, stance_model, total, steps, progres
     items whose stance an officer has not set, and (id, tone) of those whose stance an officer set.
     """
     batches, done, last_id = [], 0, 0
-    query = select(FeedbackItem.id, FeedbackItem.text, FeedbackItem.stance_source, _is_coded().label("coded")) \
+    query = select(FeedbackItem.id, FeedbackItem.text, FeedbackItem.question_id, FeedbackItem.section_id,
+                   FeedbackItem.stance_source, _is_coded().label("coded")) \
         .where(FeedbackItem.consultation_id == consultation_id)
     while True:
         with timings.phase("read"):
@@ -352,11 +369,14 @@ def _analyse_items(consultation_id, predict, stance_model, total, steps, progres
         last_id = rows[-1].id
 
         with timings.phase("suggest"):
-            to_suggest = [(row.id, row.text or "") for row in rows if not row.coded]
-            # Campaign responses repeat a text word for word: analyse each distinct text once.
-            distinct = list(dict.fromkeys(text for _, text in to_suggest))
-            found = dict(zip(distinct, predict(distinct))) if distinct else {}
-            suggestions = [(item_id, found[text]) for item_id, text in to_suggest]
+            to_suggest = [(row.id, (row.text or "", item_context(row.question_id, row.section_id)))
+                          for row in rows if not row.coded]
+            # Campaign responses repeat a text word for word: analyse each distinct text once
+            # (per question it answered).
+            distinct = list(dict.fromkeys(key for _, key in to_suggest))
+            found = dict(zip(distinct, predict([text for text, _ in distinct], [context for _, context in distinct]))) \
+                if distinct else {}
+            suggestions = [(item_id, found[key]) for item_id, key in to_suggest]
 
         with timings.phase("stance"):
             to_judge = [(row.id, row.text or "") for row in rows if row.stance_source != "officer"]

@@ -212,3 +212,52 @@ def test_evaluate_on_a_hand_worked_example():
 def test_train_rejects_mismatched_lengths():
     with pytest.raises(ValueError):
         train(["one"], [])
+
+
+SHORT_ANSWERS = ["No", "Nothing", "No, nothing", "None", "Nothing really", "Not really", "No thanks",
+                 "Nothing at all", "nope", "Nothing I can think of", "No.", "nothing.", "None at all", "Not that I know"]
+
+
+def _answers_to_two_questions():
+    """The same short answers to two questions, coded with a different theme for each, among longer items."""
+    texts, labels = synthetic_dataset(items_per_theme=20, multi_label_items=10, seed=3)
+    contexts = [None] * len(texts)
+    for question, theme in (("question 1", "nothing to improve"), ("question 2", "no problems")):
+        texts += SHORT_ANSWERS * 2
+        labels += [[theme]] * (2 * len(SHORT_ANSWERS))
+        contexts += [question] * (2 * len(SHORT_ANSWERS))
+    return texts, labels, contexts
+
+
+def test_what_an_item_answered_tells_apart_the_same_words_to_different_questions():
+    texts, labels, contexts = _answers_to_two_questions()
+    learnt = train(texts, labels, contexts=contexts, random_state=0)
+    assert sorted(learnt.featuriser.context_vocabulary) == ["question 1", "question 2"]
+    answers = ["Nothing at all, thanks", "No, nothing really"]
+    to_first = learnt.suggest(answers, ["question 1"] * 2)
+    to_second = learnt.suggest(answers, ["question 2"] * 2)
+    for first, second, answer in zip(to_first, to_second, answers):
+        assert first and first[0].theme == "nothing to improve"
+        assert second and second[0].theme == "no problems"
+        # The question is a reason the model uses, never shown as a word the item wrote.
+        written = textlib.normalise(answer)
+        assert all(word in written for suggestion in first + second for word in suggestion.words)
+    # Told nothing about the question, the model cannot tell the two answers apart.
+    blind = train(texts, labels, random_state=0)
+    assert themes(blind.suggest(answers, ["question 1"] * 2)[0]) == themes(blind.suggest(answers)[0])
+    assert blind.featuriser.context_vocabulary == {}
+    # A question the model never saw counts as unknown; longer items are still themed.
+    [unknown, long_item] = learnt.suggest(["Nothing at all", "the bus was late again"], ["question 9", None])
+    assert "transport" in themes(long_item)
+    restored = pickle.loads(pickle.dumps(learnt))
+    assert restored.suggest(answers, ["question 2"] * 2) == to_second
+
+
+def test_contexts_must_match_the_texts_and_one_shared_context_is_ignored():
+    texts, labels, _ = _answers_to_two_questions()
+    with pytest.raises(ValueError, match="contexts"):
+        train(texts, labels, contexts=["question 1"])
+    learnt = train(texts, labels, contexts=["question 1"] * len(texts), random_state=0)
+    assert learnt.featuriser.context_vocabulary == {}
+    with pytest.raises(ValueError, match="contexts"):
+        learnt.suggest(["No"], ["question 1", "question 2"])

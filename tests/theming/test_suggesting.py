@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from engage import jobs
 from engage.coding import suggesting
+from engage.consultations.services import add_question
 from engage.extensions import db
 from engage.models import AuditEvent, BackgroundJob, FeedbackItem, Tag, Theme, utcnow
 from tests.factories import make_consultation, make_user
@@ -102,6 +103,37 @@ def test_cold_start_suggests_from_the_codebook_words_found_in_each_item(app):
         for tag in _suggested(item).values():
             assert tag.explanation and 0 < tag.confidence <= 1 and tag.coding_pass == "primary"
             assert all(word.lower() in item.text.lower() for word in tag.explanation)
+
+
+def test_the_model_reads_each_answer_with_the_question_it_answers(app):
+    # "No" to "What could be better?" and "No" to "Did anything go wrong?" are two themes.
+    consultation, officer, transport, staffing = _setup(with_keywords=False)
+    better = add_question(consultation, "Could anything be better?")
+    wrong = add_question(consultation, "Did anything go wrong?")
+    fine = Theme(consultation_id=consultation.id, name="Nothing to improve", position=3)
+    safe = Theme(consultation_id=consultation.id, name="Nothing went wrong", position=4)
+    db.session.add_all([fine, safe])
+    db.session.commit()
+    answers = ["No", "Nothing", "No, nothing", "None", "Nothing really", "Not really", "No thanks", "Nothing at all"]
+    coded_better = _items(consultation, answers * 2, question_id=better.id)
+    coded_wrong = _items(consultation, answers * 2, question_id=wrong.id)
+    coded_other = _items(consultation, TRANSPORT + STAFFING)
+    _code(coded_better, lambda item: [fine], officer)
+    _code(coded_wrong, lambda item: [safe], officer)
+    _code(coded_other, lambda item: [transport] if item.text in TRANSPORT else [staffing], officer)
+    texts, contexts, labels = suggesting._training_set(consultation, suggesting.live_themes(consultation))
+    assert contexts.count(f"question {better.id}") == contexts.count(f"question {wrong.id}") == 16
+    [to_better] = _items(consultation, ["No, nothing at all"], question_id=better.id)
+    [to_wrong] = _items(consultation, ["No, nothing at all"], question_id=wrong.id)
+    background_job = _run(consultation, officer)
+    assert background_job.status == "done", background_job.message
+    assert background_job.result["method"] == "model"
+
+    def best(item):
+        return max(_suggested(item).values(), key=lambda tag: tag.confidence).theme_id
+
+    assert best(to_better) == fine.id
+    assert best(to_wrong) == safe.id
 
 
 def test_with_enough_coding_a_model_suggests_none_one_or_two_themes(app):
@@ -235,7 +267,7 @@ def test_confirmed_tags_of_a_merged_theme_count_for_the_theme_it_was_merged_into
     _code(items, lambda item: [parking], officer)
     status = suggesting.training_status(consultation)
     assert status["coded_items"] == 3 and status["themes_with_examples"] == 1
-    texts, labels = suggesting._training_set(consultation, suggesting.live_themes(consultation))
+    texts, contexts, labels = suggesting._training_set(consultation, suggesting.live_themes(consultation))
     assert labels == [{transport.id}] * 3
 
 
