@@ -12,6 +12,7 @@ insert per request, and prints the ratio.
 Not a test: it prints figures. Goal: >= 30 full responses/s, p95 < 500 ms, 0 lost.
 """
 import argparse
+import http.client
 import os
 import resource
 import re
@@ -25,8 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import requests
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -119,18 +119,70 @@ def stop(process):
         process.kill()
 
 
+class Page:
+    """A response as the journey needs it: status, headers and text."""
+
+    def __init__(self, status_code, headers, text):
+        self.status_code, self.headers, self.text = status_code, headers, text
+
+
+class Browser:
+    """A kept-alive connection with a cookie jar, as a browser has: the standard library's
+    http.client, because `requests` cost the load generator about 30 ms of CPU per journey
+    on the same two cores as the server it measures."""
+
+    def __init__(self, base):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.connection = None
+        self.cookies = {}
+
+    def request(self, method, path, data=None):
+        body = urlencode(data).encode() if data is not None else None
+        headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                text = response.read().decode("utf-8")
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed an idle kept-alive connection: open another, as browsers do.
+                self.connection.close()
+                self.connection = None
+                if attempt == 2:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                cookie_value = rest.split(";", 1)[0]
+                if "expires=thu, 01 jan 1970" in value.lower() or "max-age=0" in value.lower():
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = cookie_value
+        return Page(response.status, dict(response.getheaders()), text)
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+
+
 class Respondent:
     """One person doing the whole journey with their own cookies."""
 
     def __init__(self, base, slug, group, locality, number, latencies, lock):
         self.base, self.slug = base, slug
         self.group, self.locality, self.number = group, locality, number
-        self.http = requests.Session()
+        self.http = Browser(base)
         self.latencies, self.lock = latencies, lock
 
-    def _timed(self, method, path, **kwargs):
+    def _timed(self, method, path, data=None):
         started = time.perf_counter()
-        response = self.http.request(method, self.base + path, timeout=30, allow_redirects=False, **kwargs)
+        response = self.http.request(method, path, data)
         elapsed = time.perf_counter() - started
         with self.lock:
             self.latencies.append(elapsed)
@@ -141,7 +193,7 @@ class Respondent:
     def _form(self, path, data):
         page = self._timed("GET", path)
         token = TOKEN.search(page.text).group(1)
-        result = self._timed("POST", path, data=dict(data, csrf_token=token))
+        result = self._timed("POST", path, dict(data, csrf_token=token))
         if result.status_code != 302:
             raise RuntimeError(f"POST {path}: {result.status_code} (no redirect)")
         return result.headers["Location"]
@@ -164,7 +216,7 @@ class Respondent:
                     data[name] = "Agree"
                 else:
                     data[name] = f"Respondent {self.number}: the buses to the day centre matter to me. Page {page}."
-            result = self._timed("POST", location.replace(self.base, ""), data=data)
+            result = self._timed("POST", location.replace(self.base, ""), data)
             location = result.headers["Location"]
             page += 1
         self._form(f"{prefix}/respond/consent", {"consent": "publish_anonymous"})
@@ -179,12 +231,15 @@ def run_journeys(base, slug, groups, localities, respondents, concurrency):
     latencies, lock, errors = [], threading.Lock(), []
 
     def one(number):
+        respondent = Respondent(base, slug, groups[number % len(groups)], localities[number % len(localities)],
+                                number, latencies, lock)
         try:
-            return Respondent(base, slug, groups[number % len(groups)], localities[number % len(localities)],
-                              number, latencies, lock).run()
+            return respondent.run()
         except Exception as problem:  # noqa: BLE001 - every failure is counted and shown
             errors.append(str(problem))
             return False
+        finally:
+            respondent.http.close()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -197,9 +252,12 @@ def run_bare(base, requests_total, concurrency):
     latencies, lock = [], threading.Lock()
 
     def one(_):
-        http = requests.Session()
+        browser = Browser(base)
         started = time.perf_counter()
-        http.post(base + "/insert", timeout=30).raise_for_status()
+        page = browser.request("POST", "/insert", {})
+        browser.close()
+        if page.status_code != 200:
+            raise RuntimeError(f"POST /insert: {page.status_code}")
         with lock:
             latencies.append(time.perf_counter() - started)
 
@@ -234,15 +292,20 @@ def database_url(kind):
 
 
 def main():
+    # The load generator is one process with many threads: switch between them often, so that
+    # each respondent reads its page as soon as it arrives, as separate browsers would.
+    sys.setswitchinterval(0.0005)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--respondents", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=30)
-    # One worker per core: on 2 cores, 4 workers only added start-up and switching
-    # (server CPU per response 178 ms at 2 x 8 against 295 ms at 4 x 4, busy machine);
-    # threads overlap database waits, the GIL allowing one at a time per worker.
+    # One synchronous worker per core, as the README's production command runs (a reverse
+    # proxy in front buffers slow clients). On 2 cores, SQLite, 300 respondents at once:
+    # 2 x 1 served 24.4 responses/s on 72 ms of server CPU each, against 2 x 2 20.2/s (83 ms),
+    # 2 x 4 13.2/s (124 ms) and 4 x 1 17.6/s (108 ms): threads only add switching and GIL
+    # contention, extra workers start-up and switching.
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
     url = database_url(args.database)

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and bound in create_app."""
+from flask import session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,10 +19,27 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+
+class SignedInSessionProtection(LoginManager):
+    """Flask-Login whose "strong" session protection looks only at sessions with a signed-in user.
+
+    Flask-Login also runs it on anonymous sessions: a respondent's session, holding no
+    "_id", failed the check on every request and was marked changed ("_remember":
+    "clear"), so every public page re-signed and re-sent the session cookie. A session
+    without a user has nothing to protect, and Engage has no remember-me cookie.
+    """
+
+    def _session_protection_failed(self):
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+login_manager = SignedInSessionProtection()
 babel = Babel()
 # Per-IP limits apply only where a view asks for one (no global default).
 limiter = Limiter(key_func=get_remote_address)

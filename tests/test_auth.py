@@ -85,6 +85,22 @@ def test_logout_invalidates_the_session_server_side(app, make_user):
     assert replay.get("/staff/").status_code == 302
 
 
+def test_a_signed_in_session_replayed_from_another_browser_is_signed_out(app, make_user):
+    user = make_user("officer")
+    client = app.test_client()
+    login(client, user)
+    with client.session_transaction() as saved:
+        stolen = dict(saved)
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(stolen)
+    elsewhere = {"environ_base": {"REMOTE_ADDR": "203.0.113.9"}, "headers": {"User-Agent": "Another browser"}}
+    r = thief.get("/staff/", **elsewhere)
+    assert r.status_code == 302 and "/auth/login" in r.location
+    assert thief.get("/staff/", **elsewhere).status_code == 302  # the stolen session stays signed out
+    assert client.get("/staff/").status_code == 200  # the officer's own browser is unaffected
+
+
 def test_open_redirect_is_refused(client, make_user):
     user = make_user("officer")
     response = client.post("/auth/login?next=https://evil.example/", data={"email": user.email,

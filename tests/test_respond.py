@@ -252,6 +252,19 @@ def test_a_consultation_still_in_draft_is_not_public(client):
 
 # --- 2. The whole journey -----------------------------------------------------------------------
 
+def test_journey_pages_send_the_session_cookie_only_when_it_changes(client):
+    # A respondent's browser is not sent a new session cookie with every page: only when
+    # the session changes (the journey starts, or ends with a submission).
+    consultation, q = journey_consultation()
+    assert "Set-Cookie" in start(client, consultation).headers
+    client.post(url(consultation, "about"), data=about_data(consultation))
+    for page in ("about", "questions/1", "questions/2", "consent"):
+        r = client.get(url(consultation, page))
+        assert r.status_code == 200 and "Set-Cookie" not in r.headers, page
+    r = client.post(url(consultation, "questions/1"), data=page_data(q, 1))
+    assert r.status_code == 302 and "Set-Cookie" not in r.headers
+
+
 def test_the_whole_journey_stores_one_submitted_response(client):
     consultation, q = journey_consultation()
     groups = consultation.stakeholder_groups[:2]
