@@ -72,28 +72,26 @@ def test_session_token_rotates_at_login_and_old_cookie_stops_working(app, make_u
     assert second.get("/staff/").status_code == 200
 
 
-def test_logout_invalidates_the_session_server_side(app, make_user):
-    user = make_user("officer")
+def _signed_in_and_copied(app, make_user):
+    """An officer's signed-in browser, and another browser holding a copy of its session."""
     client = app.test_client()
-    login(client, user)
+    login(client, make_user("officer"))
     with client.session_transaction() as saved:
         stolen = dict(saved)
-    client.post("/auth/logout")
-    replay = app.test_client()
-    with replay.session_transaction() as session:
+    copy = app.test_client()
+    with copy.session_transaction() as session:
         session.update(stolen)
+    return client, copy
+
+
+def test_logout_invalidates_the_session_server_side(app, make_user):
+    client, replay = _signed_in_and_copied(app, make_user)
+    client.post("/auth/logout")
     assert replay.get("/staff/").status_code == 302
 
 
 def test_a_signed_in_session_replayed_from_another_browser_is_signed_out(app, make_user):
-    user = make_user("officer")
-    client = app.test_client()
-    login(client, user)
-    with client.session_transaction() as saved:
-        stolen = dict(saved)
-    thief = app.test_client()
-    with thief.session_transaction() as session:
-        session.update(stolen)
+    client, thief = _signed_in_and_copied(app, make_user)
     elsewhere = {"environ_base": {"REMOTE_ADDR": "203.0.113.9"}, "headers": {"User-Agent": "Another browser"}}
     r = thief.get("/staff/", **elsewhere)
     assert r.status_code == 302 and "/auth/login" in r.location
