@@ -28,7 +28,7 @@ class SectionChange:
 def diff_versions(old_sections: Sequence, new_sections: Sequence) -> list[SectionChange]:
     """Section changes in the new version's order, removed sections shown where they were."""
     old_sections, new_sections = list(old_sections), list(new_sections)
-    pairs = _match(old_sections, new_sections)  # new index -> old index
+    pairs = match_sections(old_sections, new_sections)  # new index -> old index
     matched_old = set(pairs.values())
 
     # A removed section follows whichever new section took over the old section before it.
@@ -60,7 +60,8 @@ def summary_counts(changes: Sequence[SectionChange]) -> dict:
     return counts
 
 
-def _match(old: list, new: list) -> dict[int, int]:
+def match_sections(old: list, new: list) -> dict[int, int]:
+    """Which section of the old draft each section of the new one continues: new index -> old index."""
     pairs: dict[int, int] = {}
 
     def pair_by(key) -> None:

@@ -172,7 +172,7 @@ from engage.models.consultation import QUESTION_KIND_LABELS
 from engage.models.event import EVENT_KIND_LABELS
 from engage.models.response import CHANNEL_LABELS, CHANNELS, LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT, response_group
 from engage.models.theme import THEME_DECISION_LABELS, theme_response_section
-from engage.plans.diff import _match as match_sections
+from engage.plans.diff import match_sections
 from engage.publishing import suppression
 from engage.publishing.quotes import attribution, confirmed_redactions, publishable_condition, public_text
 
