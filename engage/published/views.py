@@ -7,20 +7,21 @@ labels (channels, decisions, equality answers) in English: the public pages tran
 those at render time (shipped()); what officers and people wrote is shown as written.
 The staff preview and the PDF export use the English helpers (statement_helpers()).
 """
+import re
 from datetime import date, datetime
 
 from flask import abort, render_template, request
 from flask_babel import get_locale, gettext, ngettext
 
 from engage.exports.services import FORMATS, public_downloads
-from engage.models.consultation import PLAN_TYPES, QUESTION_KIND_LABELS
+from engage.models.consultation import DEFAULT_GROUPS, PLAN_TYPES, QUESTION_KIND_LABELS
 from engage.models.event import EVENT_KIND_LABELS
 from engage.models.response import CHANNEL_LABELS
 from engage.models.theme import THEME_DECISION_LABELS
 from engage.plans.diff import word_diff
 from engage.published import bp, services
 from engage.publishing import statement as statement_labels
-from engage.publishing import suppression
+from engage.publishing import redaction, suppression
 from engage.publishing.statement import N_, STANCE_LABELS, STANCES, for_display
 from engage.templating import format_date, format_datetime
 
@@ -57,7 +58,13 @@ SHIPPED_LABELS = frozenset((
     *(option for _key, _title, options in statement_labels.EQUALITY_QUESTIONS for option in options),
     *(words for _upper, words in statement_labels.KAPPA_BANDS), statement_labels.KAPPA_UNDEFINED,
     statement_labels.KAPPA_POOR, suppression.NOTE,
+    # The stakeholder groups Engage fills in (the journey shows them translated too); a group
+    # an officer named is shown as written.
+    *DEFAULT_GROUPS,
 ))
+# What engage.publishing.redaction puts in place of personal details, longest first.
+_REDACTION_MARKERS = re.compile("|".join(
+    re.escape(marker) for marker in sorted(set(redaction.REPLACEMENTS.values()), key=len, reverse=True)))
 # How engage.publishing.quotes.attribution describes someone who is not named.
 ANONYMOUS_ATTRIBUTIONS = frozenset((N_("A respondent"), N_("An organisation")))
 
@@ -150,8 +157,13 @@ def _attribution(text):
     return gettext(text) if text in ANONYMOUS_ATTRIBUTIONS else text
 
 
+def _redacted_translated(text):
+    """Someone's words as written, with Engage's "[… removed]" markers in the visitor's language."""
+    return _REDACTION_MARKERS.sub(lambda found: gettext(found.group(0)), text) if text else text
+
+
 def _shipped_rows(rows):
-    """Chart or table rows whose labels are all Engage's own (channels, equality answers), translated."""
+    """Chart or table rows with Engage's own labels (channels, equality answers, default groups) translated, others as written."""
     return [{**row, "label": _shipped(row["label"])} for row in rows]
 
 
@@ -208,14 +220,15 @@ def statement_helpers(translated=False):
                "section_diff": _section_diff, "cell_text": _cell_text, "bars": _bars,
                "without_empty": _without_empty, "stance_rows": _stance_rows,
                "DIFF_STATUS_LABELS": DIFF_STATUS_LABELS, "shipped": _as_is, "shipped_rows": _as_is,
-               "localities": _as_is, "attribution": _as_is, "method_text": lambda method, themes: method["text"]}
+               "localities": _as_is, "attribution": _as_is, "redacted": _as_is,
+               "method_text": lambda method, themes: method["text"]}
     if translated:
         helpers.update({
             "moment": _moment_translated, "cell_text": _cell_text_translated,
             "stance_rows": lambda stance: _stance_rows(stance, gettext),
             "DIFF_STATUS_LABELS": {key: gettext(label) for key, label in DIFF_STATUS_LABELS.items()},
             "shipped": _shipped, "shipped_rows": _shipped_rows, "localities": _localities,
-            "attribution": _attribution, "method_text": _method_text,
+            "attribution": _attribution, "redacted": _redacted_translated, "method_text": _method_text,
         })
     return helpers
 

@@ -21,18 +21,25 @@ from dataclasses import dataclass
 
 KINDS = ("email", "phone", "postcode", "nhs_number", "chi_number", "ni_number", "url", "name")
 
+
+
+def N_(text):
+    """Mark Engage's own English text for the Welsh catalogue; it is stored as it is and translated when shown."""
+    return text
+
+
 REPLACEMENTS = {
-    "email": "[email removed]",
-    "phone": "[phone number removed]",
-    "postcode": "[postcode removed]",
-    "nhs_number": "[NHS number removed]",
-    "chi_number": "[CHI number removed]",
-    "ni_number": "[National Insurance number removed]",
-    "url": "[link removed]",
-    "name": "[name removed]",
-    "other": "[details removed]",
+    "email": N_("[email removed]"),
+    "phone": N_("[phone number removed]"),
+    "postcode": N_("[postcode removed]"),
+    "nhs_number": N_("[NHS number removed]"),
+    "chi_number": N_("[CHI number removed]"),
+    "ni_number": N_("[National Insurance number removed]"),
+    "url": N_("[link removed]"),
+    "name": N_("[name removed]"),
+    "other": N_("[details removed]"),
 }
-FALLBACK_REPLACEMENT = "[details removed]"
+FALLBACK_REPLACEMENT = REPLACEMENTS["other"]
 
 # When two candidates cover the same characters the longer wins; on a tie the
 # kind earlier here wins (checksum-validated numbers are the most certain).

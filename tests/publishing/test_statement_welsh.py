@@ -1,9 +1,9 @@
 """The published statement and the published responses in Welsh (Cymraeg).
 
 The interface is in the visitor's language; what officers and people wrote (theme names,
-you said, we did, quotations, group and locality names) is shown as written. Engage's own
-labels stored in English in a revision (decisions, channels, equality answers) are shown
-translated. The exports stay English whatever the language of the request.
+you said, we did, quotations, the groups and localities they named) is shown as written.
+Engage's own labels stored in English in a revision (decisions, channels, equality answers,
+the stakeholder groups it fills in) are shown translated. The exports stay English whatever the language of the request.
 """
 import html
 import re
@@ -23,7 +23,7 @@ from tests.test_welsh import PO
 SOURCES = ("templates/published/", "engage/published/", "engage/publishing/statement.py")
 OFFICERS_WORDS = ("Older people’s plan", "Transport", "Community transport", "Carers",
                   "Carers said breaks are hard to get.", "We promised a short break within eight weeks.",
-                  "Tranent Carers Centre", "Musselburgh", "Tranent", "Carers of users of health care",
+                  "Tranent Carers Centre", "Musselburgh", "Tranent",
                   "Drop-in at Brunton Hall", "Jo Carer", "I have not had a break in nine years.")
 
 
@@ -84,7 +84,9 @@ def test_the_statement_page_is_in_welsh_around_the_officers_words(app):
                   "Sut y dadansoddwyd yr ymatebion", "Darllenodd swyddogion yr ymatebion",
                   "Er mwyn diogelu preifatrwydd pobl", "Cafwyd 11 ymateb: 10 gan unigolion a 1 gan sefydliadau.",
                   "Sylwadau a godiwyd gan swyddogion", "(Gweithdy)", "Holiadur ar-lein",
-                  "Ymatebydd", "Cefnogi", "Pryder"):
+                  "Ymatebydd", "Cefnogi", "Pryder",
+                  # The stakeholder groups Engage fills in are shown in Welsh, as on the response journey.
+                  "Gofalwyr defnyddwyr gofal iechyd"):
         assert welsh in page, f"{welsh!r} not on the Welsh page"
     # Dates and times in Welsh too ("23 Tachwedd 2026 am 11:05yb").
     assert re.search(r"a gyhoeddwyd \d{1,2} \w+ \d{4} am \d{1,2}:\d\d(yb|yp)", page)
@@ -93,7 +95,7 @@ def test_the_statement_page_is_in_welsh_around_the_officers_words(app):
     visible = _visible(page)
     for english in ("What people said and what we did", "You said", "We did", "Decision:", "Download this statement",
                     "Revision 1, published", "not shown", "We changed the plan", "Who responded", "Equality monitoring",
-                    "A respondent", "bar chart"):
+                    "A respondent", "bar chart", "Carers of users of health care"):
         assert english not in visible, f"English {english!r} on the Welsh page"
     assert not _leaked(visible), f"untranslated text on the Welsh page: {_leaked(visible)}"
 
@@ -142,6 +144,10 @@ def test_the_published_responses_page_is_in_welsh(app):
     assert "Does dim sylwadau a gyhoeddwyd yn cyfateb" in nothing and "gweld pob sylw" in nothing
     assert "Canlyniadau chwilio am “zzzz”" in nothing
     assert not _leaked(_visible(searched)) and not _leaked(_visible(nothing))
+    # Someone's words stay as written; only Engage's marker for the removed phone number is in Welsh.
+    ring = _text(client.get(f"{url}?q=ring"))
+    assert "Ring me on [rhif ffôn wedi’i ddileu] about the buses" in ring
+    assert "phone number removed" not in ring
 
 
 def test_the_english_pages_are_unchanged(app):
