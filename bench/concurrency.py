@@ -286,11 +286,15 @@ class Respondent(submit_load.Respondent):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        retry_idempotent(self.http)
+        # requests, for its retry of a GET on a kept-alive connection the server just closed.
+        self.http = retry_idempotent(requests.Session())
         self.retried = 0
 
-    def _timed(self, method, path, **kwargs):
-        response = super()._timed(method, path, **kwargs)
+    def _send(self, method, path, data):
+        return self.http.request(method, self.base + path, data=data, timeout=30, allow_redirects=False)
+
+    def _timed(self, method, path, data=None):
+        response = super()._timed(method, path, data)
         self.last = response
         self.retried += retried(response)
         return response

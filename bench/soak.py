@@ -169,8 +169,8 @@ class SoakRespondent(submit_load.Respondent):
         self.browser = browser
         self.http = browser.http
 
-    def _timed(self, method, path, **kwargs):
-        self.last = self.browser.request(method, path, expect=range(100, 400), **kwargs)
+    def _timed(self, method, path, data=None):
+        self.last = self.browser.request(method, path, expect=range(100, 400), data=data)
         return self.last
 
 

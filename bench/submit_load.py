@@ -180,9 +180,13 @@ class Respondent:
         self.http = Browser(base)
         self.latencies, self.lock = latencies, lock
 
+    def _send(self, method, path, data):
+        """One request, redirects not followed (subclasses may send it another way)."""
+        return self.http.request(method, path, data)
+
     def _timed(self, method, path, data=None):
         started = time.perf_counter()
-        response = self.http.request(method, path, data)
+        response = self._send(method, path, data)
         elapsed = time.perf_counter() - started
         with self.lock:
             self.latencies.append(elapsed)

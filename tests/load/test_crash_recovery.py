@@ -48,8 +48,6 @@ def test_kill_9_mid_rush_then_restart_loses_no_confirmed_response(journey_db, tm
             respondent.start()
         assert _wait_for(lambda: len(outcome.references) >= CONFIRMED_BEFORE_KILL, 300), outcome.errors[:3]
         with outcome.lock:
-            # Only confirmations that arrived before the kill count; later ones cannot exist.
-            confirmed = list(outcome.references)
             failed_before = len(outcome.errors)
         server.kill()
     finally:
@@ -57,9 +55,12 @@ def test_kill_9_mid_rush_then_restart_loses_no_confirmed_response(journey_db, tm
         server.kill()
         for respondent in respondents:
             respondent.join(60)
+    # Every confirmation page a respondent received, including any whose bytes arrived just
+    # before the kill and were read after it.
+    confirmed = list(outcome.references)
     assert failed_before == 0, outcome.errors[:3]
     assert len(outcome.errors) > 0, "the kill interrupted no journey: it was not mid-rush"
-    assert len(outcome.references) == len(confirmed)
+    assert len(confirmed) >= CONFIRMED_BEFORE_KILL
 
     # The database survived the crash.
     if journey_db.sqlite_path:
