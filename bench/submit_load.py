@@ -304,10 +304,11 @@ def main():
     parser.add_argument("--respondents", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=30)
     # One synchronous worker per core, as the README's production command runs (a reverse
-    # proxy in front buffers slow clients). On 2 cores, SQLite, 300 respondents at once:
-    # 2 x 1 served 24.4 responses/s on 72 ms of server CPU each, against 2 x 2 20.2/s (83 ms),
-    # 2 x 4 13.2/s (124 ms) and 4 x 1 17.6/s (108 ms): threads only add switching and GIL
-    # contention, extra workers start-up and switching.
+    # proxy in front buffers slow clients). On 2 shared cores, SQLite, 300 respondents, runs
+    # alternated: 2 x 1 served 24.0 and 17.0 responses/s where 2 x 4 served 17.7 and 14.0
+    # (server CPU per response 74/103 ms against 98/118 ms): threads only add switching and
+    # GIL contention. Single runs of 2 x 2 (20.2/s) and 4 x 1 (17.6/s) did no better.
+    # Figures on this machine vary by a third from run to run: compare alternated runs.
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
