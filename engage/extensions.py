@@ -20,7 +20,6 @@ NAMING_CONVENTION = {
 }
 
 
-
 class SignedInSessionProtection(LoginManager):
     """Flask-Login whose "strong" session protection looks only at sessions with a signed-in user.
 

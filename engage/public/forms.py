@@ -10,6 +10,7 @@ from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, T
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from engage.i18n import N_
 from engage.models.response import LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT
 from engage.templating import render_component
 
@@ -197,11 +198,6 @@ class ConsentForm(FlaskForm):
         if self.consent.data == "publish_named" and not (field.data or "").strip() \
                 and not getattr(self, "organisation_name", ""):
             raise ValidationError(_("Enter your name, or choose to publish without your name"))
-
-
-def N_(text):
-    """Mark text for translation without translating it (stored values stay English)."""
-    return text
 
 
 # Values Engage ships in English (engage.models.consultation), listed so that the

@@ -14,6 +14,7 @@ from flask import abort, render_template, request
 from flask_babel import get_locale, gettext, ngettext
 
 from engage.exports.services import FORMATS, public_downloads
+from engage.i18n import N_
 from engage.models.consultation import DEFAULT_GROUPS, PLAN_TYPES, QUESTION_KIND_LABELS
 from engage.models.event import EVENT_KIND_LABELS
 from engage.models.response import CHANNEL_LABELS
@@ -22,7 +23,7 @@ from engage.plans.diff import word_diff
 from engage.published import bp, services
 from engage.publishing import statement as statement_labels
 from engage.publishing import redaction, suppression
-from engage.publishing.statement import N_, STANCE_LABELS, STANCES, for_display
+from engage.publishing.statement import STANCE_LABELS, STANCES, for_display
 from engage.templating import format_date, format_datetime
 
 DIFF_STATUS_LABELS = {"added": N_("Added"), "removed": N_("Removed"), "changed": N_("Changed"),

@@ -19,14 +19,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from engage.i18n import N_
+
 KINDS = ("email", "phone", "postcode", "nhs_number", "chi_number", "ni_number", "url", "name")
-
-
-
-def N_(text):
-    """Mark Engage's own English text for the Welsh catalogue; it is stored as it is and translated when shown."""
-    return text
-
 
 REPLACEMENTS = {
     "email": N_("[email removed]"),

@@ -164,6 +164,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from engage.analysis.agreement import theme_agreement
 from engage.extensions import db
+from engage.i18n import N_
 from engage.models import (
     CodingSample, CodingSampleItem, EngagementEvent, EqualityMonitoring, EventAttendance, FeedbackItem,
     PlanSection, PlanVersion, Redaction, Response, Tag, Theme, ThemeResponse,
@@ -175,11 +176,6 @@ from engage.models.theme import THEME_DECISION_LABELS, theme_response_section
 from engage.plans.diff import match_sections
 from engage.publishing import suppression
 from engage.publishing.quotes import attribution, confirmed_redactions, publishable_condition, public_text
-
-
-def N_(text):
-    """Mark a label for the catalogue without translating it: the content stays English, the public page translates it."""
-    return text
 
 
 FORMAT = "engage-statement"
