@@ -1,6 +1,6 @@
 """Server CPU per online response: N whole journeys through the Flask test client in one process.
 
-The same journey as bench/submit_load.py (18 requests: every page fetched, every form
+The same journey as bench/submit_load.py (17 requests: every page fetched, every form
 posted with its CSRF token) and the same settings as the gunicorn it starts (production
 config, CSRF on, rate limiting off), but with no network and no concurrency, so that the
 figure is CPU time (time.process_time) and stays meaningful on a busy machine.
@@ -141,7 +141,7 @@ class Journey:
         """The whole journey; True when the confirmation page shows a reference."""
         prefix = f"/consultations/{self.slug}"
         self._request("GET consultation", "GET", prefix)
-        self._form("start", f"{prefix}/respond", {})
+        self._request("GET start", "GET", f"{prefix}/respond")
         location = self._form("about", f"{prefix}/respond/about", {
             "respondent_type": "individual", "groups": str(self.group), "locality": str(self.locality)})
         page = 1
@@ -220,8 +220,6 @@ def snapshot(app, slug, folder):
         save(f"{language}-section-1", client.get(f"{prefix}/plan/1"))
         save(f"{language}-section-4", client.get(f"{prefix}/plan/4"))
         save(f"{language}-start", client.get(f"{prefix}/respond"))
-        client.post(f"{prefix}/respond", data={"csrf_token": token(client, f"{prefix}/respond")})
-        save(f"{language}-start-again", client.get(f"{prefix}/respond"))
         save(f"{language}-about", client.get(f"{prefix}/respond/about"))
         about = f"{prefix}/respond/about"
         save(f"{language}-about-empty", client.post(about, data={"csrf_token": token(client, about)}))

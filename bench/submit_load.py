@@ -206,7 +206,7 @@ class Respondent:
         """The whole journey; True when a confirmation page with a reference came back."""
         prefix = f"/consultations/{self.slug}"
         self._timed("GET", prefix)
-        self._form(f"{prefix}/respond", {})
+        self._timed("GET", f"{prefix}/respond")  # the start page: "Start now" links to "about you"
         location = self._form(f"{prefix}/respond/about", {
             "respondent_type": "individual", "groups": str(self.group), "locality": str(self.locality)})
         page = 1

@@ -89,8 +89,14 @@ def page_data(q, page, **overrides):
 
 
 def start(client, consultation):
-    r = client.post(url(consultation))
-    assert r.status_code == 302, text(r)
+    """Read the start page and follow its "Start now" link (a link: nothing is saved yet)."""
+    r = client.get(url(consultation))
+    assert r.status_code == 200, text(r)
+    first = re.search(r'href="([^"]+)"[^>]*class="govuk-button govuk-button--start', text(r)) or \
+        re.search(r'class="govuk-button govuk-button--start"[^>]*href="([^"]+)"', text(r))
+    assert first, text(r)
+    r = client.get(html_lib.unescape(first.group(1)))
+    assert r.status_code == 200, text(r)
     return r
 
 
@@ -131,6 +137,12 @@ def the_response(consultation):
     responses = Response.query.filter_by(consultation_id=consultation.id).all()
     assert len(responses) == 1, responses
     return responses[0]
+
+
+def no_response_saved(consultation):
+    """Nothing has been stored for the consultation yet."""
+    db.session.rollback()
+    return Response.query.filter_by(consultation_id=consultation.id).count() == 0
 
 
 def field_error(page, field_id):
@@ -223,9 +235,11 @@ def test_plan_contents_and_a_section_with_its_questions(client):
     # "Comment on this section" leads, through the start page, to that section's questions.
     r = client.get(url(consultation) + "?page=1")
     assert r.status_code == 200
-    r = client.post(url(consultation) + "?page=1")
-    assert r.status_code == 302 and r.location.endswith(url(consultation, "questions/1"))
-    assert "What would help you live well at home?" in text(client.get(r.location))
+    assert re.search(rf'href="{re.escape(url(consultation, "questions/1"))}"[^>]*govuk-button--start', text(r))
+    assert "What would help you live well at home?" in text(client.get(url(consultation, "questions/1")))
+    # A page number the consultation does not have starts at the beginning.
+    assert re.search(rf'href="{re.escape(url(consultation, "about"))}"[^>]*govuk-button--start',
+                     text(client.get(url(consultation) + "?page=9")))
 
     page = text(client.get(f"/consultations/{consultation.slug}/plan/4"))
     assert "Getting to appointments is hard in rural areas." in page
@@ -244,7 +258,7 @@ def test_a_consultation_still_in_draft_is_not_public(client):
     for path in (base, f"{base}/plan", f"{base}/plan/1", url(consultation), url(consultation, "about"),
                  url(consultation, "questions/1")):
         assert client.get(path).status_code == 404, path
-    assert client.post(url(consultation)).status_code == 404
+    assert client.post(url(consultation, "about"), data=about_data(consultation)).status_code == 404
     db.session.rollback()
     assert Response.query.count() == 0
     assert consultation.slug not in text(client.get("/"))
@@ -256,8 +270,8 @@ def test_journey_pages_send_the_session_cookie_only_when_it_changes(client):
     # A respondent's browser is not sent a new session cookie with every page: only when
     # the session changes (the journey starts, or ends with a submission).
     consultation, q = journey_consultation()
-    assert "Set-Cookie" in start(client, consultation).headers
-    client.post(url(consultation, "about"), data=about_data(consultation))
+    assert "Set-Cookie" not in start(client, consultation).headers  # only read: nothing to remember
+    assert "Set-Cookie" in client.post(url(consultation, "about"), data=about_data(consultation)).headers
     for page in ("about", "questions/1", "questions/2", "consent"):
         r = client.get(url(consultation, page))
         assert r.status_code == 200 and "Set-Cookie" not in r.headers, page
@@ -273,8 +287,12 @@ def test_the_whole_journey_stores_one_submitted_response(client):
 
     r = client.get(url(consultation))
     assert r.status_code == 200 and "Start now" in text(r) and "4 pages of questions" in text(r)
-    r = client.post(url(consultation))
-    assert r.status_code == 302 and r.location.endswith(url(consultation, "about"))
+    # "Start now" is a link: reading the start page and the first page saves nothing.
+    assert re.search(rf'href="{re.escape(url(consultation, "about"))}"[^>]*govuk-button--start', text(r))
+    r = client.get(url(consultation, "about"))
+    assert r.status_code == 200 and "About you" in text(r)
+    db.session.rollback()
+    assert Response.query.count() == 0
 
     r = client.post(url(consultation, "about"), data=about_data(consultation))
     assert r.location.endswith(url(consultation, "questions/1"))
@@ -351,6 +369,7 @@ def test_every_question_on_the_journey_pages_is_shown(client):
     consultation, q = journey_consultation()
     start(client, consultation)
     page = text(client.get(url(consultation, "about")))
+    client.post(url(consultation, "about"), data=about_data(consultation))
     for question in ("Are you responding as an individual or on behalf of an organisation?",
                      "Which of these describe you?", "Where do you live or work?"):
         assert re.search(r"<legend[^>]*>\s*" + re.escape(question) + r"\s*</legend>", page), question
@@ -377,7 +396,7 @@ def test_about_you_with_nothing_chosen_says_what_to_do_by_each_field(client):
     assert field_error(page, "respondent_type").startswith("Error: Select whether you are responding")
     assert field_error(page, "groups").startswith("Error: Select at least one group")
     assert field_error(page, "locality") == "Error: Select where you live or work"
-    assert the_response(consultation).groups == []
+    assert no_response_saved(consultation)  # the first page saves nothing until it is right
 
 
 def test_an_organisation_needs_its_name_and_the_other_answers_are_kept(client):
@@ -394,7 +413,7 @@ def test_an_organisation_needs_its_name_and_the_other_answers_are_kept(client):
     assert all(checked(page, "groups", g) for g in groups)
     assert not checked(page, "groups", str(consultation.stakeholder_groups[0].id))
     assert checked(page, "locality", south)
-    assert the_response(consultation).groups == []
+    assert no_response_saved(consultation)
 
     # What was saved before survives a bad change.
     client.post(url(consultation, "about"), data=about_data(consultation))
@@ -564,10 +583,11 @@ def test_save_and_come_back_later_with_the_private_link(client, app):
     answers = answers_of(the_response(consultation))
     assert answers[q.scale.id].choices == ["Agree"] and answers[q.vision.id].text == VISION_ANSWER
 
-    # A draft saved before "about you" goes back to the start of the questions.
-    second = make_consultation(status="open")
+    # A draft saved before "about you" ("Comment on this section" starts at its questions)
+    # goes back to "about you".
+    second, q2 = journey_consultation()
     fresh = app.test_client()
-    start(fresh, second)
+    assert fresh.post(url(second, "questions/1"), data={**page_data(q2, 1), "save_later": "y"}).status_code == 302
     second_token = private_token(text(fresh.get(url(second, "saved"))))
     r = app.test_client().get(f"/r/{second_token}")
     assert r.status_code == 302 and r.location.endswith(url(second, "about"))
@@ -640,7 +660,6 @@ def test_a_closed_consultation_refuses_politely_and_keeps_drafts(client, app, ho
     gets = [url(consultation)] + [url(consultation, p) for p in (
         "about", "questions/1", "questions/2", "questions/4", "consent", "equality", "check", "saved", "withdraw")]
     posts = {
-        url(consultation): {},
         url(consultation, "about"): about_data(consultation),
         url(consultation, "questions/2"): page_data(q, 2),
         url(consultation, "consent"): {"consent": "publish_anonymous"},
@@ -728,8 +747,6 @@ def _expired_token_page(client, path, monkeypatch):
 def test_an_expired_form_keeps_a_long_answer_for_another_try(csrf_app, monkeypatch):
     client = csrf_app.test_client()
     consultation, q = journey_consultation()
-    token = csrf_token_from(text(client.get(url(consultation))))
-    assert client.post(url(consultation), data={"csrf_token": token}).status_code == 302
     token = csrf_token_from(text(client.get(url(consultation, "about"))))
     r = client.post(url(consultation, "about"), data={**about_data(consultation), "csrf_token": token})
     assert r.status_code == 302
@@ -765,7 +782,6 @@ def test_a_lost_session_still_keeps_the_typed_answer(csrf_app):
     """The browser forgot its session (and so its token): the answer is shown again and saves on retry."""
     consultation, q = journey_consultation()
     first = csrf_app.test_client()
-    first.post(url(consultation), data={"csrf_token": csrf_token_from(text(first.get(url(consultation))))})
     old = csrf_token_from(text(first.get(url(consultation, "questions/4"))))
 
     restarted = csrf_app.test_client()
@@ -796,7 +812,7 @@ def test_other_forms_with_a_bad_token_show_the_general_page(csrf_app):
     consultation = make_consultation(status="open")
     r = client.post("/auth/login", data={"email": "someone@example.org", "password": "whatever"})
     assert r.status_code == 400 and "Your form could not be sent" in text(r)
-    r = client.post(url(consultation), data={"csrf_token": "not-a-token"})
+    r = client.post(url(consultation, "check"), data={"csrf_token": "not-a-token"})
     assert r.status_code == 400 and "Your form could not be sent" in text(r)
     db.session.rollback()
     assert Response.query.count() == 0
@@ -828,33 +844,37 @@ def limited_app(tmp_path):
 
 
 def test_too_many_starts_from_one_address_are_paused(limited_app):
-    consultation = make_consultation(status="open")
-    client = limited_app.test_client()
+    # Starting a response means saving its first page: each new browser's first save counts.
+    consultation, q = journey_consultation()
     for _ in range(3):
-        assert client.post(url(consultation)).status_code == 302
-    r = client.post(url(consultation))
+        assert limited_app.test_client().post(url(consultation, "about"),
+                                              data=about_data(consultation)).status_code == 302
+    r = limited_app.test_client().post(url(consultation, "about"), data=about_data(consultation))
     assert r.status_code == 429
     assert "Too many attempts" in text(r) and "Nothing you already saved has been lost" in text(r)
-    r = limited_app.test_client().post(url(consultation))  # another browser, same address
-    assert r.status_code == 429
-    for _ in range(5):
+    r = limited_app.test_client().post(url(consultation, "questions/1"), data=page_data(q, 1))
+    assert r.status_code == 429  # any page that would create a draft
+    client = limited_app.test_client()
+    for _ in range(5):  # reading is never limited
         assert client.get(url(consultation)).status_code == 200
+        assert client.get(url(consultation, "about")).status_code == 200
         assert client.get(f"/consultations/{consultation.slug}").status_code == 200
-    r = limited_app.test_client().post(url(consultation), environ_base={"REMOTE_ADDR": "192.0.2.44"})
+    r = limited_app.test_client().post(url(consultation, "about"), data=about_data(consultation),
+                                       environ_base={"REMOTE_ADDR": "192.0.2.44"})
     assert r.status_code == 302
     db.session.rollback()
-    assert Response.query.count() == 2
+    assert Response.query.count() == 4
 
 
 # --- 9. Honeypot --------------------------------------------------------------------------------
 
 def test_a_filled_in_honeypot_is_refused(client, app):
     consultation, q = journey_consultation()
-    r = client.post(url(consultation), data={"website": "http://spam.example"})
+    r = client.post(url(consultation, "about"), data={**about_data(consultation), "website": "http://spam.example"})
     assert r.status_code == 400
     db.session.rollback()
     assert Response.query.count() == 0
-    assert 'name="website"' in text(client.get(url(consultation)))
+    assert 'name="website"' in text(client.get(url(consultation, "about")))
 
     fill_in(client, consultation, q)
     assert 'name="website"' in text(client.get(url(consultation, "check")))
@@ -923,7 +943,7 @@ def test_the_private_link_can_be_emailed_when_mail_is_set_up(client, app, monkey
 def test_without_a_mail_server_there_is_no_email_form(client, app):
     assert not app.config["SMTP_HOST"]
     consultation, q = journey_consultation()
-    start(client, consultation)
+    fill_in(client, consultation, q, upto=1)
     page = text(client.get(url(consultation, "saved")))
     assert "Your answers have been saved" in page
     assert "Email me the link" not in page and 'name="email"' not in page
@@ -942,6 +962,9 @@ def test_questions_cannot_change_once_a_draft_response_exists(app):
 
     public = app.test_client()
     start(public, consultation)
+    assert "already started responding" not in text(officer_client.get(base))  # reading starts nothing
+    assert public.post(url(consultation, "questions/1"),
+                       data={f"q{question_id}": "A first thought", "submit": "y"}).status_code == 302
     assert the_response(consultation).status == "draft"
 
     assert "Questions cannot be changed because people have already started responding" in text(

@@ -722,8 +722,10 @@ def move_to(client, consultation_id, status):
 
 def respond_online(client, crawler, slug):
     """The whole public journey with payloads in every text box, CSRF on; returns the pages' count."""
-    url = f"/consultations/{slug}/respond"
-    steps = 0
+    response, reader = crawler.get(f"/consultations/{slug}/respond")  # the start page: "Start now" is a link
+    assert reader is not None, response.status_code
+    url = f"/consultations/{slug}/respond/about"
+    steps = 1
     while steps < 20:
         steps += 1
         response, reader = crawler.get(url)

@@ -91,12 +91,6 @@ class HoneypotMixin:
     website = StringField(_l("Leave this field blank"), validators=[Optional()])
 
 
-class StartForm(HoneypotMixin, FlaskForm):
-    """Start a response (a POST, so that crawlers never create drafts)."""
-
-    submit = SubmitField(_l("Start now"), widget=GovSubmitInput())
-
-
 class AboutYouForm(FlaskForm):
     """Individual or organisation, stakeholder groups, locality."""
 

@@ -23,7 +23,7 @@ from engage.models import (
 from engage.models.response import LOCALITY_OUTSIDE, LOCALITY_PREFER_NOT, response_group
 from engage.public import bp, services
 from engage.public.forms import (
-    AboutYouForm, CheckAnswersForm, ConsentForm, EmailLinkForm, EqualityForm, StartForm, WithdrawForm,
+    AboutYouForm, CheckAnswersForm, ConsentForm, EmailLinkForm, EqualityForm, WithdrawForm,
     question_form_class,
 )
 
@@ -39,17 +39,22 @@ def rerender_on_csrf_error(view):
 
 
 def submission_limit():
-    """Per-IP limit on starting and submitting responses (configurable)."""
+    """Per-IP limit on starting and on submitting responses (configurable)."""
     return current_app.config["SUBMISSION_RATE_LIMIT"]
 
 
 def continuing_a_response():
     """Pages posted by someone already working on a response are not limited.
 
-    A POST without a response in the session creates a draft (so that typed text
-    is never lost), so it counts against the same per-IP limit as "Start now".
+    A POST without a response in the session creates a draft (the first page saved,
+    or typed text kept after a lost session): that starts a response, and is limited.
     """
     return bool(session.get("journeys"))
+
+
+# Saving a journey page without a draft starts a response: one per-IP limit, whichever page it is.
+starting_limit = limiter.shared_limit(submission_limit, scope="start-response", methods=["POST"],
+                                      exempt_when=continuing_a_response)
 
 
 # --- Finding things ------------------------------------------------------------
@@ -134,6 +139,14 @@ def _session_response_ids():
             if isinstance(entry, dict) and isinstance(entry.get("response"), int)]
 
 
+def _save():
+    """Commit a journey page's changes; a draft the page created is now this browser's."""
+    new_draft = g.pop("new_draft", None)
+    db.session.commit()
+    if new_draft:
+        _remember_ids(*new_draft)
+
+
 def _journey_key(consultation):
     return str(consultation.id)
 
@@ -188,17 +201,23 @@ def _closed_page(consultation):
     return render_template("public/closed.html", consultation=consultation), 410
 
 
-def _journey(slug, create=False):
-    """(consultation, response) for a journey page, or a response to return instead."""
+def _journey(slug, create=False, blank=False):
+    """(consultation, response) for a journey page, or a response to return instead.
+
+    create: a POST without a draft creates one (the first page saved, or a lost session).
+    blank: a GET without a draft shows the page empty (response None), as for a new respondent.
+    """
     consultation = _public_consultation(slug, with_response=True)
     if not services.accepting_responses(consultation):
         return consultation, None, _closed_page(consultation)
     response = _session_response(consultation)
     if response is None and create:
-        # A POST whose session was lost (e.g. it expired): keep what they typed.
+        # The first page saved, or a POST whose session was lost (e.g. it expired): keep what they
+        # typed. The browser remembers the draft once it is saved (_save): a page with errors saves
+        # nothing, and a session never points at a draft that does not exist.
         response, token = services.start_response(consultation)
-        _remember(consultation, response, token)
-    if response is None and _page_state():
+        g.new_draft = (consultation.id, response.id, token)
+    if response is None and (_page_state() or (blank and request.method == "GET")):
         # The same, when the lost session also failed the CSRF check: show it again, unsaved.
         return consultation, None, None
     if response is None:
@@ -301,45 +320,42 @@ def section(slug, position):
 
 # --- The journey -------------------------------------------------------------------
 
-@bp.route("/consultations/<slug>/respond", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@bp.route("/consultations/<slug>/respond")
 def start(slug):
-    """Start page: what you will be asked, then a button that creates your draft."""
+    """Start page: what you will be asked, then a "Start now" link to the first page.
+
+    A link, not a form: the draft is created when the first page is saved, so
+    people (and crawlers) who only look create nothing.
+    """
     consultation = _public_consultation(slug, with_response=True)
     if not services.accepting_responses(consultation):
         return _closed_page(consultation)
-    form = StartForm()
     existing = _session_response(consultation)
-    if form.validate_on_submit():
-        if form.website.data:
-            abort(400)
-        if existing is None:
-            response, token = services.start_response(consultation)
-            # Ids read before the commit expires the objects (reading after would load them again).
-            consultation_id, response_id = consultation.id, response.id
-            db.session.commit()
-            _remember_ids(consultation_id, response_id, token)
-        page = request.args.get("page", type=int)
-        if page:
-            return redirect(url_for(".questions", slug=slug, page=page))
-        return redirect(url_for(".about", slug=slug))
-    return render_template("public/start.html", consultation=consultation, form=form, existing=existing,
-                           page_count=len(_question_pages(consultation)))
+    page_count = len(_question_pages(consultation))
+    page = request.args.get("page", type=int)
+    if page and 1 <= page <= page_count:
+        first = url_for(".questions", slug=slug, page=page)
+    else:
+        first = url_for(".about", slug=slug)
+    return render_template("public/start.html", consultation=consultation, existing=existing,
+                           page_count=page_count, first=first)
 
 
 @bp.route("/consultations/<slug>/respond/about", methods=["GET", "POST"])
 @rerender_on_csrf_error
-@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
+@starting_limit
 def about(slug):
-    """About you: individual or organisation, groups, locality."""
-    consultation, response, refusal = _journey(slug, create=_saving())
+    """About you: individual or organisation, groups, locality (the first page: saving it creates the draft)."""
+    if request.method == "POST" and request.form.get("website"):
+        abort(400)  # the honeypot: people never see it
+    consultation, response, refusal = _journey(slug, create=_saving(), blank=True)
     if refusal:
         return refusal
     _preload(consultation, "stakeholder_groups", "localities")
     if response is not None:
         _preload(response, "groups")
     form = AboutYouForm(consultation=consultation)
-    if request.method == "GET":
+    if request.method == "GET" and response is not None:
         # Until "about you" is saved, nothing is pre-selected.
         form.respondent_type.data = response.respondent_type if response.groups else None
         form.organisation_name.data = response.organisation_name
@@ -354,7 +370,7 @@ def about(slug):
         # Where next is worked out before the commit, which expires the consultation's questions.
         following = url_for(".saved", slug=slug) if form.save_later.data else \
             _next_url(slug, "about", len(_question_pages(consultation)))
-        db.session.commit()
+        _save()
         return redirect(following)
     return _page("public/about.html", consultation, response, form)
 
@@ -368,10 +384,10 @@ def _page(template, consultation, response, form, **context):
 
 @bp.route("/consultations/<slug>/respond/questions/<int:page>", methods=["GET", "POST"])
 @rerender_on_csrf_error
-@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
+@starting_limit
 def questions(slug, page):
     """One page of questions: those about one section of the plan, or general ones."""
-    consultation, response, refusal = _journey(slug, create=_saving())
+    consultation, response, refusal = _journey(slug, create=_saving(), blank=True)
     if refusal:
         return refusal
     pages = _question_pages(consultation)
@@ -381,7 +397,7 @@ def questions(slug, page):
         _preload(response, "answers")
     current = pages[page - 1]
     form = question_form_class(current["questions"])()
-    if request.method == "GET":
+    if request.method == "GET" and response is not None:
         saved = services.answers_by_question(response)
         for question in current["questions"]:
             answer = saved.get(question.id)
@@ -400,7 +416,7 @@ def questions(slug, page):
             else:
                 values[question] = [data] if data else []
         services.save_answers(response, values)
-        db.session.commit()
+        _save()
         if save_later:
             return redirect(url_for(".saved", slug=slug))
         return redirect(_next_url(slug, "questions", len(pages), page))
@@ -427,7 +443,7 @@ def _section_position(consultation, section):
 
 @bp.route("/consultations/<slug>/respond/consent", methods=["GET", "POST"])
 @rerender_on_csrf_error
-@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
+@starting_limit
 def consent(slug):
     """Can we publish your response? Required, and explained."""
     consultation, response, refusal = _journey(slug, create=_saving())
@@ -441,7 +457,7 @@ def consent(slug):
     if _saving() and form.validate_on_submit():
         services.save_consent(response, form.consent.data)
         response.respondent_name = (form.respondent_name.data or "").strip()
-        db.session.commit()
+        _save()
         if form.save_later.data:
             return redirect(url_for(".saved", slug=slug))
         return redirect(_next_url(slug, "consent", 0))
@@ -450,7 +466,7 @@ def consent(slug):
 
 @bp.route("/consultations/<slug>/respond/equality", methods=["GET", "POST"])
 @rerender_on_csrf_error
-@limiter.limit(submission_limit, methods=["POST"], exempt_when=continuing_a_response)
+@starting_limit
 def equality(slug):
     """Optional equality questions, kept apart from your answers."""
     consultation, response, refusal = _journey(slug, create=_saving())
@@ -465,7 +481,7 @@ def equality(slug):
         return redirect(url_for(".check", slug=slug))
     if _saving() and form.validate_on_submit():
         services.save_equality(response, form.values())
-        db.session.commit()
+        _save()
         return redirect(url_for(".check", slug=slug))
     return _page("public/equality.html", consultation, response, form)
 
