@@ -266,6 +266,20 @@ def test_a_consultation_still_in_draft_is_not_public(client):
 
 # --- 2. The whole journey -----------------------------------------------------------------------
 
+def test_the_start_page_continues_a_saved_response_where_its_answers_are(client):
+    consultation, q = journey_consultation()
+    start_button = r'href="([^"]+)"[^>]*govuk-button--start[^>]*>\s*([^<]+?)\s*<'
+    link, label = re.search(start_button, text(client.get(url(consultation)))).groups()
+    assert (html_lib.unescape(link), label) == (url(consultation, "about"), "Start now")
+    client.post(url(consultation, "about"), data=about_data(consultation))
+    link, label = re.search(start_button, text(client.get(url(consultation)))).groups()
+    assert (html_lib.unescape(link), label) == (url(consultation, "check"), "Continue your response")
+    # "Comment on this section" still goes to that section's questions.
+    link, _ = re.search(start_button, text(client.get(url(consultation) + "?page=2"))).groups()
+    assert html_lib.unescape(link) == url(consultation, "questions/2")
+    assert len(Response.query.filter_by(consultation_id=consultation.id).all()) == 1
+
+
 def test_journey_pages_send_the_session_cookie_only_when_it_changes(client):
     # A respondent's browser is not sent a new session cookie with every page: only when
     # the session changes (the journey starts, or ends with a submission).

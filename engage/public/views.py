@@ -335,6 +335,9 @@ def start(slug):
     page = request.args.get("page", type=int)
     if page and 1 <= page <= page_count:
         first = url_for(".questions", slug=slug, page=page)
+    elif existing is not None:
+        # "Continue your response", as on the consultation page: the answers so far, and what is missing.
+        first = url_for(".check", slug=slug)
     else:
         first = url_for(".about", slug=slug)
     return render_template("public/start.html", consultation=consultation, existing=existing,
