@@ -12,6 +12,10 @@ or a path given on the command line) and reports:
   (a3) as `flask --app engage evaluate-tagging` measures it: a random 80/20
       split and a random 500-item training set (seed), micro-F1 with its
       bootstrap 95% interval, macro- and samples-F1, against NLTK NaiveBayes;
+  (a4) multi-label: the file has one label per comment, so 40% of the comments are
+      joined in pairs with different subcategories (one item, two themes); a random
+      80/20 split, scored apart on the one-theme and the two-theme items, to show the
+      suggester gives two themes where two are raised and not where one is;
   (b) stance/tone: criticality -5..+5 mapped to concern (<0) / neutral (0) /
       support (>0); Cohen's kappa, accuracy and macro-F1 of the VADER rule and of
       the learnt model;
@@ -46,7 +50,7 @@ from engage.analysis import (  # noqa: E402 - after the path set-up so the scrip
     train,
     train_stance,
 )
-from engage.analysis.evaluation import cohen_kappa, evaluate_tagging  # noqa: E402
+from engage.analysis.evaluation import cohen_kappa, evaluate_tagging, split_indices  # noqa: E402
 from engage.analysis.stance import CONCERN, NEUTRAL, SUPPORT, _polarity  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "patient-feedback-phase1.csv"
@@ -98,6 +102,13 @@ def main() -> None:
         [random_split(rows, column, arguments.seed, **split)
          for column in columns for split in ({"train_fraction": 0.8}, {"train_size": 500})],
     )
+
+    if not arguments.quick:
+        print_table(
+            "(a4) multi-label: 40% of comments joined in pairs of two subcategories (random 80/20 split)",
+            ["items", "themes each", "suggested each", "micro P", "micro R", "micro F1", "all right"],
+            multi_label(rows, arguments.seed),
+        )
 
     print_table(
         "(b) stance from criticality (<0 concern, 0 neutral, >0 support), held-out 20%",
@@ -191,6 +202,39 @@ def random_split(rows: list[dict], column: str, seed: int, **split) -> list:
             "{:.3f}-{:.3f}".format(*result["micro_f1_ci"]), result["macro_f1"], result["samples_f1"],
             baseline["micro_f1"], "{:.3f}-{:.3f}".format(*baseline["micro_f1_ci"]), result["train_seconds"],
             result["train_cpu_seconds"], round(result["suggest_items_per_second"])]
+
+
+def multi_label(rows: list[dict], seed: int, share: float = 0.4) -> list[list]:
+    """Items of one or two themes (two comments joined), scored by how many themes each has."""
+    generator = random.Random(seed)
+    order = list(range(len(rows)))
+    generator.shuffle(order)
+    texts, labels, position = [], [], 0
+    while position < len(order):
+        first = rows[order[position]]
+        second = rows[order[position + 1]] if position + 1 < len(order) else None
+        if second is not None and generator.random() < share and \
+                second["subcategory"].strip() != first["subcategory"].strip():
+            texts.append(first["feedback"].rstrip() + " " + second["feedback"])
+            labels.append([first["subcategory"].strip(), second["subcategory"].strip()])
+            position += 2
+        else:
+            texts.append(first["feedback"])
+            labels.append([first["subcategory"].strip()])
+            position += 1
+    train_index, test_index = split_indices(len(texts), train_fraction=0.8, seed=seed)
+    suggester = train([texts[i] for i in train_index], [labels[i] for i in train_index], random_state=seed)
+    suggestions = suggester.suggest([texts[i] for i in test_index])
+    table = []
+    for size in (1, 2, None):
+        chosen = [row for row, i in enumerate(test_index) if size is None or len(labels[i]) == size]
+        gold = [labels[test_index[row]] for row in chosen]
+        predicted = [suggestions[row] for row in chosen]
+        result = evaluate(gold, predicted)
+        exact = sum({s.theme for s in found} == set(want) for found, want in zip(predicted, gold)) / len(chosen)
+        table.append([len(chosen), size or "1 or 2", round(sum(len(found) for found in predicted) / len(chosen), 2),
+                      result["micro_precision"], result["micro_recall"], result["micro_f1"], round(exact, 4)])
+    return table
 
 
 def speed(rows: list[dict], seed: int, quick: bool = False) -> list[list]:
