@@ -1,5 +1,7 @@
 """Error pages. The 500 handler rolls back so the next request starts clean."""
-from flask import g, render_template, request
+import inspect
+
+from flask import g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from engage.extensions import db
@@ -32,6 +34,15 @@ def init_app(app):
 
     @app.errorhandler(429)
     def too_many_requests(error):
+        from engage.public.views import RERENDER_ON_CSRF_ERROR
+
+        if request.method == "POST" and request.endpoint in RERENDER_ON_CSRF_ERROR:
+            # A journey page posted over the limit (the first page saved starts a response): show
+            # it again, unsaved, with what was typed. The view itself, not its rate-limited wrapper.
+            g.rate_limited = True
+            page = make_response(inspect.unwrap(app.view_functions[request.endpoint])(**(request.view_args or {})))
+            page.status_code = 429
+            return page
         return render_template("errors/429.html"), 429
 
     @app.errorhandler(500)

@@ -863,11 +863,27 @@ def test_too_many_starts_from_one_address_are_paused(limited_app):
     for _ in range(3):
         assert limited_app.test_client().post(url(consultation, "about"),
                                               data=about_data(consultation)).status_code == 302
+    # Over the limit, the page comes back unsaved with what was chosen and typed, and says why.
     r = limited_app.test_client().post(url(consultation, "about"), data=about_data(consultation))
+    page = text(r)
     assert r.status_code == 429
-    assert "Too many attempts" in text(r) and "Nothing you already saved has been lost" in text(r)
-    r = limited_app.test_client().post(url(consultation, "questions/1"), data=page_data(q, 1))
+    assert "Your answers on this page have not been saved yet" in page
+    assert "a lot of responses from your internet connection" in page and "Wait a few minutes" in page
+    assert checked(page, "respondent_type", "individual")
+    assert checked(page, "locality", str(consultation.localities[0].id))
+    long_answer = "After my mother came home from hospital we waited weeks for help. " * 40
+    r = limited_app.test_client().post(url(consultation, "questions/1"),
+                                       data=page_data(q, 1, **{f"q{q.vision.id}": long_answer}))
     assert r.status_code == 429  # any page that would create a draft
+    assert textarea(text(r), f"q{q.vision.id}") == long_answer
+    assert checked(text(r), f"q{q.scale.id}", "Agree")
+    welsh = limited_app.test_client()
+    welsh.get("/language/cy?next=/")
+    page = text(welsh.post(url(consultation, "about"), data=about_data(consultation)))
+    assert "Nid yw eich atebion ar y dudalen hon wedi’u cadw eto" in page
+    assert "felly nid oeddem yn gallu cadw’r dudalen hon" in page and "a lot of responses" not in page
+    db.session.rollback()
+    assert Response.query.count() == 3  # nothing saved over the limit
     client = limited_app.test_client()
     for _ in range(5):  # reading is never limited
         assert client.get(url(consultation)).status_code == 200

@@ -266,8 +266,8 @@ def _next_url(slug, after, page_count, page=None):
 
 
 def _page_state():
-    """Whether this POST is being re-shown after a CSRF failure."""
-    return bool(g.get("csrf_failed"))
+    """Whether this POST is being re-shown unsaved: after a CSRF failure, or over the rate limit."""
+    return bool(g.get("csrf_failed") or g.get("rate_limited"))
 
 
 def _saving():
@@ -382,7 +382,7 @@ def _page(template, consultation, response, form, **context):
     """Render a journey page; 400 when it has errors or could not be saved."""
     status = 400 if (request.method == "POST" and (form.errors or _page_state())) else 200
     return render_template(template, consultation=consultation, response=response, form=form,
-                           csrf_failed=_page_state(), **context), status
+                           csrf_failed=_page_state(), rate_limited=bool(g.get("rate_limited")), **context), status
 
 
 @bp.route("/consultations/<slug>/respond/questions/<int:page>", methods=["GET", "POST"])
