@@ -29,7 +29,7 @@ def init_app(app):
         if request.endpoint in RERENDER_ON_CSRF_ERROR:
             # A long answer typed over an expired token: show it again, unsaved, with a fresh token.
             g.csrf_failed = True
-            return app.view_functions[request.endpoint](**(request.view_args or {}))
+            return _unsaved_page(app)
         return render_template("errors/csrf.html", back=request.referrer), 400
 
     @app.errorhandler(429)
@@ -40,7 +40,7 @@ def init_app(app):
             # A journey page posted over the limit (the first page saved starts a response): show
             # it again, unsaved, with what was typed. The view itself, not its rate-limited wrapper.
             g.rate_limited = True
-            page = make_response(inspect.unwrap(app.view_functions[request.endpoint])(**(request.view_args or {})))
+            page = make_response(_unsaved_page(app))
             page.status_code = 429
             return page
         return render_template("errors/429.html"), 429
@@ -49,3 +49,12 @@ def init_app(app):
     def server_error(error):
         db.session.rollback()
         return render_template("errors/500.html"), 500
+
+
+def _unsaved_page(app):
+    """The journey view of this request, shown again unsaved (g says why).
+
+    The view itself, not its rate-limited wrapper: showing a page that saves nothing
+    must neither count against the limit nor be refused by it.
+    """
+    return inspect.unwrap(app.view_functions[request.endpoint])(**(request.view_args or {}))

@@ -896,6 +896,26 @@ def test_too_many_starts_from_one_address_are_paused(limited_app):
     assert Response.query.count() == 4
 
 
+def test_an_expired_form_over_the_limit_is_still_shown_again_unsaved(limited_app):
+    # CSRF on as in production: a stale first page posted once the address is over its
+    # limit comes back with what was typed, not as an error.
+    limited_app.config["WTF_CSRF_ENABLED"] = True
+    consultation, q = journey_consultation()
+    for _ in range(3):
+        browser = limited_app.test_client()
+        token = csrf_token_from(text(browser.get(url(consultation, "about"))))
+        assert browser.post(url(consultation, "about"),
+                            data={**about_data(consultation), "csrf_token": token}).status_code == 302
+    answer = "The bus to the day centre stopped in March and nothing replaced it. " * 20
+    r = limited_app.test_client().post(url(consultation, "questions/1"), data=page_data(
+        q, 1, **{f"q{q.vision.id}": answer, "csrf_token": "stale"}))
+    assert r.status_code == 400
+    assert "This page was open for a long time" in text(r)
+    assert textarea(text(r), f"q{q.vision.id}") == answer
+    db.session.rollback()
+    assert Response.query.count() == 3
+
+
 # --- 9. Honeypot --------------------------------------------------------------------------------
 
 def test_a_filled_in_honeypot_is_refused(client, app):
