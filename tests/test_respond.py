@@ -518,6 +518,19 @@ def test_consent_not_chosen_keeps_the_name(client):
     assert the_response(consultation).status == "draft"
 
 
+def test_skipping_the_equality_questions_is_a_link_that_stores_nothing(client):
+    consultation, q = journey_consultation()
+    fill_in(client, consultation, q, upto="equality")
+    page = text(client.get(url(consultation, "equality")))
+    skip = re.search(r'<a href="([^"]+)" role="button"[^>]*govuk-button--secondary[^>]*>\s*Skip these questions', page)
+    assert skip and html_lib.unescape(skip.group(1)) == url(consultation, "check")
+    assert 'name="skip"' not in page
+    r = client.get(skip.group(1))
+    assert r.status_code == 200 and "Check your answers" in text(r)
+    db.session.rollback()
+    assert EqualityMonitoring.query.count() == 0
+
+
 def test_saved_equality_answers_are_shown_again(client):
     consultation, q = journey_consultation()
     fill_in(client, consultation, q, upto="equality")

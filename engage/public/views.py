@@ -481,6 +481,7 @@ def equality(slug):
         for name in form.FIELDS:
             form[name].data = getattr(record, name, "") or None
     if _saving() and form.skip.data:
+        # "Skip these questions" is a link to check your answers; a page from before posts it.
         return redirect(url_for(".check", slug=slug))
     if _saving() and form.validate_on_submit():
         services.save_equality(response, form.values())
