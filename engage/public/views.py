@@ -218,7 +218,7 @@ def _journey(slug, create=False, blank=False):
         response, token = services.start_response(consultation)
         g.new_draft = (consultation.id, response.id, token)
     if response is None and (_page_state() or (blank and request.method == "GET")):
-        # The same, when the lost session also failed the CSRF check: show it again, unsaved.
+        # A POST re-shown unsaved (expired form, or over the limit), or a first page not yet saved.
         return consultation, None, None
     if response is None:
         flash(_("Start your response here. If you saved a response, use the private link we gave you."), "info")
