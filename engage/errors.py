@@ -24,23 +24,18 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        from engage.public.views import RERENDER_ON_CSRF_ERROR
-
-        if request.endpoint in RERENDER_ON_CSRF_ERROR:
-            # A long answer typed over an expired token: show it again, unsaved, with a fresh token.
-            g.csrf_failed = True
-            return _unsaved_page(app)
+        # A long answer typed over an expired token: show it again, unsaved, with a fresh token.
+        page = _unsaved_page(app, "expired")
+        if page is not None:
+            return page
         return render_template("errors/csrf.html", back=request.referrer), 400
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        from engage.public.views import RERENDER_ON_CSRF_ERROR
-
-        if request.method == "POST" and request.endpoint in RERENDER_ON_CSRF_ERROR:
-            # A journey page posted over the limit (the first page saved starts a response): show
-            # it again, unsaved, with what was typed. The view itself, not its rate-limited wrapper.
-            g.rate_limited = True
-            page = make_response(_unsaved_page(app))
+        # A journey page posted over the limit (the first page saved starts a response): show it
+        # again, unsaved, with what was typed.
+        page = _unsaved_page(app, "rate_limited")
+        if page is not None:
             page.status_code = 429
             return page
         return render_template("errors/429.html"), 429
@@ -51,10 +46,15 @@ def init_app(app):
         return render_template("errors/500.html"), 500
 
 
-def _unsaved_page(app):
-    """The journey view of this request, shown again unsaved (g says why).
+def _unsaved_page(app, reason):
+    """This POST's journey page shown again, unsaved, saying why (reason); None for other requests.
 
     The view itself, not its rate-limited wrapper: showing a page that saves nothing
     must neither count against the limit nor be refused by it.
     """
-    return inspect.unwrap(app.view_functions[request.endpoint])(**(request.view_args or {}))
+    from engage.public.views import RERENDER_UNSAVED
+
+    if request.method != "POST" or request.endpoint not in RERENDER_UNSAVED:
+        return None
+    g.unsaved = reason
+    return make_response(inspect.unwrap(app.view_functions[request.endpoint])(**(request.view_args or {})))

@@ -29,12 +29,12 @@ from engage.public.forms import (
 
 PUBLIC_STATUSES = ("open", "closed", "analysing", "published")
 # Journey pages whose form is shown again, text intact, when the CSRF token expired.
-RERENDER_ON_CSRF_ERROR = set()
+RERENDER_UNSAVED = set()
 
 
-def rerender_on_csrf_error(view):
-    """Mark a view as safe to re-show with the posted data after a CSRF failure."""
-    RERENDER_ON_CSRF_ERROR.add(f"{bp.name}.{view.__name__}")
+def rerender_unsaved(view):
+    """Mark a view as safe to show again, unsaved, with the posted data (after an expired form or over the limit)."""
+    RERENDER_UNSAVED.add(f"{bp.name}.{view.__name__}")
     return view
 
 
@@ -267,7 +267,7 @@ def _next_url(slug, after, page_count, page=None):
 
 def _page_state():
     """Whether this POST is being re-shown unsaved: after a CSRF failure, or over the rate limit."""
-    return bool(g.get("csrf_failed") or g.get("rate_limited"))
+    return bool(g.get("unsaved"))
 
 
 def _saving():
@@ -345,7 +345,7 @@ def start(slug):
 
 
 @bp.route("/consultations/<slug>/respond/about", methods=["GET", "POST"])
-@rerender_on_csrf_error
+@rerender_unsaved
 @starting_limit
 def about(slug):
     """About you: individual or organisation, groups, locality (the first page: saving it creates the draft)."""
@@ -382,11 +382,11 @@ def _page(template, consultation, response, form, **context):
     """Render a journey page; 400 when it has errors or could not be saved."""
     status = 400 if (request.method == "POST" and (form.errors or _page_state())) else 200
     return render_template(template, consultation=consultation, response=response, form=form,
-                           csrf_failed=_page_state(), rate_limited=bool(g.get("rate_limited")), **context), status
+                           unsaved=g.get("unsaved"), **context), status
 
 
 @bp.route("/consultations/<slug>/respond/questions/<int:page>", methods=["GET", "POST"])
-@rerender_on_csrf_error
+@rerender_unsaved
 @starting_limit
 def questions(slug, page):
     """One page of questions: those about one section of the plan, or general ones."""
@@ -445,7 +445,7 @@ def _section_position(consultation, section):
 
 
 @bp.route("/consultations/<slug>/respond/consent", methods=["GET", "POST"])
-@rerender_on_csrf_error
+@rerender_unsaved
 @starting_limit
 def consent(slug):
     """Can we publish your response? Required, and explained."""
@@ -468,7 +468,7 @@ def consent(slug):
 
 
 @bp.route("/consultations/<slug>/respond/equality", methods=["GET", "POST"])
-@rerender_on_csrf_error
+@rerender_unsaved
 @starting_limit
 def equality(slug):
     """Optional equality questions, kept apart from your answers."""
