@@ -293,6 +293,45 @@ def test_journey_pages_send_the_session_cookie_only_when_it_changes(client):
     assert r.status_code == 302 and "Set-Cookie" not in r.headers
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL round trips")
+def test_public_pages_read_outside_a_transaction_and_the_connection_goes_back_transactional(client):
+    # On PostgreSQL a public page fetched with GET runs its statements in autocommit (no
+    # BEGIN or ROLLBACK round trips); form posts keep their transaction, and a connection
+    # used by a page comes back to the pool transactional for whatever uses it next.
+    from sqlalchemy import event
+
+    consultation, q = journey_consultation()
+    seen = []
+
+    def note(connection, *_args):
+        dbapi_connection = connection.connection.dbapi_connection
+        seen.append((flask_request_line(), dbapi_connection, dbapi_connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        fill_in(client, consultation, q)
+        r = client.post(url(consultation, "check"), data={"submit": "y"})
+        assert r.status_code == 302
+        done = client.get(url(consultation, "done"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert {autocommit for line, _, autocommit in seen if line.startswith("GET ")} == {True}
+    assert {autocommit for line, _, autocommit in seen if line.startswith("POST ")} == {False}
+    # Back in the pool, every connection those pages used is transactional again.
+    assert {connection.autocommit for _, connection, _ in seen} == {False}
+    # The done page gave out the private link (one UPDATE, committed as it ran): it works.
+    db.session.rollback()
+    r = client.get(f"/r/{private_token(text(done))}")
+    assert r.status_code == 302 and r.location.endswith(url(consultation, "check"))
+
+
+def flask_request_line():
+    """ "METHOD path" of the request being served, or "" outside one."""
+    from flask import has_request_context, request
+
+    return f"{request.method} {request.path}" if has_request_context() else ""
+
+
 def test_the_whole_journey_stores_one_submitted_response(client):
     consultation, q = journey_consultation()
     groups = consultation.stakeholder_groups[:2]

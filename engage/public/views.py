@@ -13,6 +13,7 @@ from sqlalchemy import and_, bindparam, inspect, select
 from sqlalchemy.orm.attributes import set_committed_value
 from wtforms.validators import DataRequired, InputRequired
 
+from engage import database
 from engage.extensions import db, limiter
 from engage.mail import mail_configured, send_private_link
 from engage.localtime import local_now
@@ -55,6 +56,13 @@ def continuing_a_response():
 # Saving a journey page without a draft starts a response: one per-IP limit, whichever page it is.
 starting_limit = limiter.shared_limit(submission_limit, scope="start-response", methods=["POST"],
                                       exempt_when=continuing_a_response)
+
+
+@bp.before_request
+def _pages_read_without_transaction():
+    """Public pages fetched with GET only read (or give out a private link: one UPDATE)."""
+    if request.method in ("GET", "HEAD"):
+        database.read_without_transaction(db.session())
 
 
 # --- Finding things ------------------------------------------------------------
