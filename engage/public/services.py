@@ -7,6 +7,7 @@ import secrets
 from functools import cache
 
 from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engage import audit
 from engage.extensions import db
@@ -49,15 +50,20 @@ def hash_token(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start_response(consultation):
-    """A new draft response and the token for its private link (shown once)."""
+def start_response(consultation, insert_now=True):
+    """A new draft response and the token for its private link (shown once).
+
+    insert_now=False: the draft is inserted at the session's next flush, with whatever the
+    page sets on it first (one INSERT instead of an INSERT and an UPDATE).
+    """
     token = secrets.token_urlsafe(24)
     response = Response(
         consultation=consultation, reference=new_reference(), status="draft", channel="online",
         resume_token_hash=hash_token(token),
     )
     db.session.add(response)
-    db.session.flush()
+    if insert_now:
+        db.session.flush()
     return response, token
 
 
@@ -145,16 +151,19 @@ def submit(response):
 
     A conditional UPDATE makes a double click or a replayed request a no-op.
     """
-    result = db.session.execute(
+    written = ("status", "submitted_at", "updated_at")
+    row = db.session.execute(
         update(Response).where(Response.id == response.id, Response.status == "draft")
         .values(status="submitted", submitted_at=utcnow(), updated_at=utcnow())
+        .returning(*(getattr(Response, name) for name in written))
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ).first()
+    if row is None:
         db.session.refresh(response)
         return False
-    # Only the columns the UPDATE wrote (a full refresh would also reload the answers).
-    db.session.refresh(response, ["status", "submitted_at", "updated_at"])
+    # The columns the UPDATE wrote, as it returned them (no second SELECT to read them back).
+    for name, value in zip(written, row):
+        set_committed_value(response, name, value)
     answers = list(response.answers)
     existing = _feedback_items_of(answers)
     for answer in answers:

@@ -150,6 +150,10 @@ def _session_response_ids():
 def _save():
     """Commit a journey page's changes; a draft the page created is now this browser's."""
     new_draft = g.pop("new_draft", None)
+    if new_draft:
+        consultation_id, response, token = new_draft
+        db.session.flush()
+        new_draft = (consultation_id, response.id, token)  # read before the commit expires it
     db.session.commit()
     if new_draft:
         _remember_ids(*new_draft)
@@ -209,11 +213,13 @@ def _closed_page(consultation):
     return render_template("public/closed.html", consultation=consultation), 410
 
 
-def _journey(slug, create=False, blank=False):
+def _journey(slug, create=False, blank=False, insert_later=False):
     """(consultation, response) for a journey page, or a response to return instead.
 
     create: a POST without a draft creates one (the first page saved, or a lost session).
     blank: a GET without a draft shows the page empty (response None), as for a new respondent.
+    insert_later: a draft created here is inserted at the next flush, with the page's answers
+    (the page reads what it needs under no_autoflush until then).
     """
     consultation = _public_consultation(slug, with_response=True)
     if not services.accepting_responses(consultation):
@@ -223,8 +229,8 @@ def _journey(slug, create=False, blank=False):
         # The first page saved, or a POST whose session was lost (e.g. it expired): keep what they
         # typed. The browser remembers the draft once it is saved (_save): a page with errors saves
         # nothing, and a session never points at a draft that does not exist.
-        response, token = services.start_response(consultation)
-        g.new_draft = (consultation.id, response.id, token)
+        response, token = services.start_response(consultation, insert_now=not insert_later)
+        g.new_draft = (consultation.id, response, token)
     if response is None and (_page_state() or (blank and request.method == "GET")):
         # A POST re-shown unsaved (expired form, or over the limit), or a first page not yet saved.
         return consultation, None, None
@@ -359,12 +365,13 @@ def about(slug):
     """About you: individual or organisation, groups, locality (the first page: saving it creates the draft)."""
     if request.method == "POST" and request.form.get("website"):
         abort(400)  # the honeypot: people never see it
-    consultation, response, refusal = _journey(slug, create=_saving(), blank=True)
+    consultation, response, refusal = _journey(slug, create=_saving(), blank=True, insert_later=True)
     if refusal:
         return refusal
-    _preload(consultation, "stakeholder_groups", "localities")
-    if response is not None:
-        _preload(response, "groups")
+    with db.session.no_autoflush:  # a new draft is inserted once its answers are set
+        _preload(consultation, "stakeholder_groups", "localities")
+        if response is not None and response.id is not None:
+            _preload(response, "groups")
     form = AboutYouForm(consultation=consultation)
     if request.method == "GET" and response is not None:
         # Until "about you" is saved, nothing is pre-selected.
