@@ -4,10 +4,12 @@ Runs Engage under gunicorn on loopback, drives it with concurrent respondents
 (every page fetched, every form posted with its CSRF token, as a browser does),
 then checks that the rows in the database equal the submissions that got a
 confirmation page. In the same run it times a bare Flask endpoint doing one
-insert per request, and prints the ratio.
+insert per request, and prints the ratio. The clock starts after a warm-up
+(--warmup journeys, 20 by default), so that the rate is the sustained one, not
+the workers' first template compiling.
 
     .venv/bin/python bench/submit_load.py --database sqlite --respondents 300 --concurrency 30
-    .venv/bin/python bench/submit_load.py --database postgresql   # uses TEST_DATABASE_URL or starts one
+    .venv/bin/python bench/submit_load.py --database postgresql   # TEST_DATABASE_URL: eval "$(scripts/pg.sh start)"
 
 Not a test: it prints figures. Goal: >= 30 full responses/s, p95 < 500 ms, 0 lost.
 """
@@ -230,8 +232,11 @@ class Respondent:
         return bool(re.search(r"ENG-[0-9A-Z]{6}", done.text))
 
 
-def run_journeys(base, slug, groups, localities, respondents, concurrency):
-    """All respondents, `concurrency` at a time. Returns (acknowledged, errors, latencies, seconds)."""
+def run_journeys(base, slug, groups, localities, respondents, concurrency, first=0):
+    """All respondents, `concurrency` at a time. Returns (acknowledged, errors, latencies, seconds).
+
+    first: the first respondent's number (their answers say who they are).
+    """
     latencies, lock, errors = [], threading.Lock(), []
 
     def one(number):
@@ -247,7 +252,7 @@ def run_journeys(base, slug, groups, localities, respondents, concurrency):
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        acknowledged = sum(pool.map(one, range(respondents)))
+        acknowledged = sum(pool.map(one, range(first, first + respondents)))
     return acknowledged, errors, latencies, time.perf_counter() - started
 
 
@@ -311,6 +316,10 @@ def main():
     # Figures on this machine vary by a third from run to run: compare alternated runs.
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=1)
+    # "Sustained": each new worker's first pages compile templates and import modules (its
+    # first journey costs about 350 ms of CPU more than the next), so the clock starts once
+    # every worker has served some journeys. Their rows are checked with the rest.
+    parser.add_argument("--warmup", type=int, default=20, help="journeys before the clock starts (0: none)")
     args = parser.parse_args()
 
     url = database_url(args.database)
@@ -319,12 +328,15 @@ def main():
     cpu_before = _children_cpu()
     server = start_gunicorn("engage:create_app()", url, port, args.workers, args.threads)
     try:
+        warm_acknowledged, warm_errors, _, warm_seconds = run_journeys(
+            f"http://127.0.0.1:{port}", slug, groups, localities, args.warmup, args.concurrency, first=10_000)
         client_cpu = time.process_time()
         acknowledged, errors, latencies, seconds = run_journeys(
             f"http://127.0.0.1:{port}", slug, groups, localities, args.respondents, args.concurrency)
         client_cpu = time.process_time() - client_cpu
     finally:
         stop(server)
+    errors = warm_errors + errors
     # gunicorn and its workers have exited and been reaped: their CPU time is ours to read.
     server_cpu = _children_cpu() - cpu_before
     submitted, items = count_submitted(url)
@@ -340,20 +352,23 @@ def main():
     requests_made = len(latencies)
     print(f"database: {args.database}  gunicorn: {args.workers} workers x {args.threads} threads  "
           f"respondents: {args.respondents}  concurrency: {args.concurrency}")
+    print(f"warm-up (not timed): {warm_acknowledged} of {args.warmup} journeys confirmed in {warm_seconds:.1f} s")
     print(f"full responses/s: {rate:.1f}  ({acknowledged} confirmed in {seconds:.1f} s, "
           f"{requests_made} requests, {requests_made / seconds:.0f} requests/s)")
     print(f"page latency: p50 {statistics.median(latencies) * 1000:.0f} ms  "
           f"p95 {percentile(latencies, 95) * 1000:.0f} ms  max {max(latencies) * 1000:.0f} ms")
-    print(f"server CPU: {server_cpu / max(acknowledged, 1) * 1000:.0f} ms per full response "
+    all_acknowledged = acknowledged + warm_acknowledged
+    print(f"server CPU: {server_cpu / max(all_acknowledged, 1) * 1000:.0f} ms per full response "
           f"({server_cpu:.1f} s in all, start-up included); {os.cpu_count()} cores shared with this load generator, "
-          f"which used {client_cpu / max(acknowledged, 1) * 1000:.0f} ms per full response")
+          f"which used {client_cpu / max(acknowledged, 1) * 1000:.0f} ms per timed full response")
     print(f"errors: {len(errors)}" + (f"  first: {errors[0]}" if errors else ""))
-    print(f"rows: {submitted} submitted responses in the database, {acknowledged} acknowledged "
-          f"-> {'0 lost' if submitted == acknowledged else f'MISMATCH ({submitted - acknowledged:+d})'}; "
+    print(f"rows: {submitted} submitted responses in the database, {all_acknowledged} acknowledged "
+          f"(warm-up included) -> "
+          f"{'0 lost' if submitted == all_acknowledged else f'MISMATCH ({submitted - all_acknowledged:+d})'}; "
           f"{items} feedback items")
     print(f"bare Flask insert: {bare_rate:.0f} requests/s, p95 {bare_p95 * 1000:.0f} ms; "
           f"ratio bare inserts/s to full responses/s: {bare_rate / rate:.1f}")
-    ok = rate >= 30 and percentile(latencies, 95) < 0.5 and submitted == acknowledged and not errors
+    ok = rate >= 30 and percentile(latencies, 95) < 0.5 and submitted == all_acknowledged and not errors
     print("goal (>= 30 responses/s, p95 < 500 ms, 0 lost):", "met" if ok else "NOT met")
 
 
