@@ -93,7 +93,9 @@ def _take_write_lock(connection, cursor):
 @event.listens_for(Engine, "rollback")
 def _sqlite_on_end(connection):
     """The next transaction on this connection decides afresh."""
-    connection.info.pop("sqlite_deferred", None)
+    # Not for other databases: a connection the server closed raises on reading its .info.
+    if connection.dialect.name == "sqlite" and not connection.invalidated:
+        connection.info.pop("sqlite_deferred", None)
 
 
 def read_without_transaction(session):
@@ -112,3 +114,4 @@ def read_without_transaction(session):
     """
     if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+

@@ -135,3 +135,29 @@ def test_a_bulk_insert_through_the_driver_takes_the_write_lock_too(app):
     db.session.commit()
     assert db.session.execute(text("SELECT count(*) FROM lock_probe")).scalar() == 3
 
+
+
+
+
+def _server_closes_every_connection(application):
+    """What a database restart does to the app's connections."""
+    import psycopg
+
+    with application.app_context():
+        url = db.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL server closing connections")
+def test_a_connection_the_server_closes_mid_request_rolls_back_cleanly_and_the_next_works(app, client):
+    from sqlalchemy.exc import OperationalError
+
+    assert db.session.execute(text("SELECT 1")).scalar() == 1
+    _server_closes_every_connection(app)
+    with pytest.raises(OperationalError):
+        db.session.execute(text("SELECT 1"))
+    db.session.rollback()  # the error pages and /healthz do this: it must not raise in its turn
+    assert db.session.execute(text("SELECT 1")).scalar() == 1
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
