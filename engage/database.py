@@ -114,4 +114,3 @@ def read_without_transaction(session):
     """
     if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
