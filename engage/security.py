@@ -6,6 +6,7 @@ Flask-Talisman, set up in create_app.
 import time
 
 from flask import current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
 # Refresh the "last seen" time at most this often, so the session cookie is not rewritten
@@ -15,8 +16,27 @@ SEEN_RESOLUTION_SECONDS = 30
 
 def init_app(app):
     """Register the hooks on the app."""
+    app.session_interface = SessionInterface()
     app.before_request(expire_staff_session)
     app.after_request(no_store)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per set of keys.
+
+    Flask builds a new one for every request (the keys could have changed); it is the same
+    for the same keys, and holds no state of a request.
+    """
+
+    def __init__(self):
+        self._serializers = {}
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
 
 
 def start_staff_session():

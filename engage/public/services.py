@@ -32,8 +32,6 @@ def _statement(name):
         return select(EqualityMonitoring).where(EqualityMonitoring.response_id == bindparam("response_id")).limit(1)
     if name == "equality_answered":
         return select(exists().where(EqualityMonitoring.response_id == bindparam("response_id")))
-    if name == "feedback_items_of_answers":
-        return select(FeedbackItem).where(FeedbackItem.answer_id.in_(bindparam("answer_ids", expanding=True)))
     raise KeyError(name)
 
 
@@ -164,10 +162,10 @@ def submit(response):
     # The columns the UPDATE wrote, as it returned them (no second SELECT to read them back).
     for name, value in zip(written, row):
         set_committed_value(response, name, value)
-    answers = list(response.answers)
-    existing = _feedback_items_of(answers)
-    for answer in answers:
-        _sync_feedback_item(response, answer, existing=existing)
+    # A draft has no feedback items: they are made here, and a response never goes back to draft.
+    # (An answer has at most one item, a unique column, so a broken rule would fail loudly here.)
+    for answer in list(response.answers):
+        _sync_feedback_item(response, answer, existing={})
     db.session.flush()
     audit.record("response.submitted", response, consultation=response.consultation, reference=response.reference)
     return True
@@ -185,19 +183,10 @@ def withdraw(response):
     return True
 
 
-def _feedback_items_of(answers):
-    """The feedback items of these answers, by answer id, in one statement."""
-    ids = [answer.id for answer in answers if answer.id]
-    if not ids:
-        return {}
-    items = db.session.scalars(_statement("feedback_items_of_answers"), {"answer_ids": ids})
-    return {item.answer_id: item for item in items}
-
-
 def _sync_feedback_item(response, answer, editor=None, existing=None):
     """Every non-empty free-text answer of a submitted response is one feedback item.
 
-    existing: the answers' items from _feedback_items_of, when syncing many answers at once.
+    existing: the answers' items by answer id, when they are known without looking (at submission: none).
     """
     question = answer.question
     if question is None or question.kind != "free_text":
