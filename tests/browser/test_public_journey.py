@@ -104,7 +104,7 @@ def start_from_the_consultation_page(page, consultation):
     """Consultation page -> Respond online -> Start now -> About you."""
     page.goto(consultation.url)
     arrive(page, TITLE)
-    page.get_by_role("link", name="Respond online").click()
+    press(page, "Respond online")  # GOV.UK's start button: a link shown as a button
     arrive(page, "Respond to the consultation")
     press(page, "Start now")
     arrive(page, "About you")
@@ -447,12 +447,12 @@ def test_the_consultation_page_in_welsh_and_back_to_english(new_page, consultati
     page.get_by_role("link", name="Cymraeg").click()
     expect(page.locator("html")).to_have_attribute("lang", "cy")
     arrive(page, TITLE)  # the consultation's own words stay as written
-    expect(page.get_by_role("link", name="Ymateb ar-lein")).to_be_visible()
+    expect(page.get_by_role("button", name="Ymateb ar-lein")).to_be_visible()
     expect(page.get_by_role("link", name="Darllen y cynllun drafft")).to_be_visible()
     expect(page.get_by_role("navigation", name="Iaith")).to_be_visible()
 
     # The journey in Welsh, with its "Error:" prefix.
-    page.get_by_role("link", name="Ymateb ar-lein").click()
+    page.get_by_role("button", name="Ymateb ar-lein").click()
     arrive(page, "Ymateb i’r ymgynghoriad")
     press(page, "Dechrau nawr")
     arrive(page, "Amdanoch chi")
@@ -470,8 +470,8 @@ def test_the_consultation_page_in_welsh_and_back_to_english(new_page, consultati
     arrive(page, TITLE)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     # A page with errors saved nothing: there is no response to continue yet.
-    expect(page.get_by_role("link", name="Respond online")).to_be_visible()
-    page.get_by_role("link", name="Respond online").click()
+    expect(page.get_by_role("button", name="Respond online")).to_be_visible()
+    press(page, "Respond online")
     arrive(page, "Respond to the consultation")
     press(page, "Start now")
     arrive(page, "About you")
@@ -480,4 +480,4 @@ def test_the_consultation_page_in_welsh_and_back_to_english(new_page, consultati
     arrive(page, "1. Vision")
     page.goto(consultation.url)
     arrive(page, TITLE)
-    expect(page.get_by_role("link", name="Continue your response")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue your response")).to_be_visible()
