@@ -165,7 +165,7 @@ def submit(response):
     # A draft has no feedback items: they are made here, and a response never goes back to draft.
     # (An answer has at most one item, a unique column, so a broken rule would fail loudly here.)
     for answer in list(response.answers):
-        _sync_feedback_item(response, answer, existing={})
+        _sync_feedback_item(response, answer, submitting=True)
     db.session.flush()
     audit.record("response.submitted", response, consultation=response.consultation, reference=response.reference)
     return True
@@ -183,18 +183,18 @@ def withdraw(response):
     return True
 
 
-def _sync_feedback_item(response, answer, editor=None, existing=None):
+def _sync_feedback_item(response, answer, editor=None, submitting=False):
     """Every non-empty free-text answer of a submitted response is one feedback item.
 
-    existing: the answers' items by answer id, when they are known without looking (at submission: none).
+    submitting: the response is being submitted, so its answers have no items yet (see submit).
     """
     question = answer.question
     if question is None or question.kind != "free_text":
         return
-    if existing is not None:
-        item = existing.get(answer.id) if answer.id else None
+    if submitting or not answer.id:
+        item = None
     else:
-        item = FeedbackItem.query.filter_by(answer_id=answer.id).first() if answer.id else None
+        item = FeedbackItem.query.filter_by(answer_id=answer.id).first()
     if not answer.text:
         if item is not None:
             db.session.delete(item)

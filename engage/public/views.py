@@ -150,13 +150,14 @@ def _session_response_ids():
 def _save():
     """Commit a journey page's changes; a draft the page created is now this browser's."""
     new_draft = g.pop("new_draft", None)
-    if new_draft:
-        consultation_id, response, token = new_draft
-        db.session.flush()
-        new_draft = (consultation_id, response.id, token)  # read before the commit expires it
+    if new_draft is None:
+        db.session.commit()
+        return
+    consultation_id, response, token = new_draft
+    db.session.flush()
+    response_id = response.id  # read before the commit expires it
     db.session.commit()
-    if new_draft:
-        _remember_ids(*new_draft)
+    _remember_ids(consultation_id, response_id, token)
 
 
 def _journey_key(consultation):
