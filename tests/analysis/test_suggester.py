@@ -1,10 +1,12 @@
 """The supervised suggester: learns from confirmed tags, explains itself, stays quiet off topic."""
 import pickle
+import random
 from collections import Counter
 
 import numpy as np
 import pytest
 
+from engage.analysis import suggester as suggester_module
 from engage.analysis import text as textlib
 from engage.analysis.suggester import (
     MIN_EXAMPLES,
@@ -13,10 +15,11 @@ from engage.analysis.suggester import (
     _gap_grams,
     _gap_window,
     _tune_decoding,
+    _word_terms,
     evaluate,
     train,
 )
-from tests.analysis.fixtures import CODEBOOK, OFF_TOPIC, synthetic_dataset
+from tests.analysis.fixtures import CODEBOOK, OFF_TOPIC, THEME_SENTENCES, synthetic_dataset
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +190,45 @@ def test_grams_across_a_gap_are_those_with_the_gap_inside():
     # Only the grams a space-padded token cannot hold: each has the gap strictly inside it.
     assert sorted(_gap_grams(_gap_window("i", "am"))) == sorted(["i a", " i a", "i am"])
     assert sorted(_gap_grams(_gap_window("nothing.", "to"))) == sorted([". t", "g. t", ". to"])
+
+
+def test_how_an_item_starts_and_ends_are_features_of_their_own():
+    stems = ["noth", "realli", "", "the", "staff", "were", "love"]
+    stops = [False, False, True, True, False, True, False]
+    terms = _word_terms(stems, stops, edges=True)
+    # The first one, two and three words (stopwords and punctuation aside: they are the start
+    # as written) and the last word, marked so that none is mistaken for a word or a pair.
+    assert {"^ noth", "^ noth realli", "^ noth realli the", "love $"} <= set(terms)
+    assert not [term for term in _word_terms(stems, stops) if "^" in term or "$" in term]
+    assert _word_terms([], [], edges=True) == []
+
+
+def _nothing_first_answers():
+    """Hundreds of items, among them answers that start with "Nothing," before a sentence about staff."""
+    generator = random.Random(5)
+    texts, labels = synthetic_dataset(items_per_theme=90, multi_label_items=20, seed=5)
+    for _ in range(80):
+        texts.append("Nothing, " + generator.choice(THEME_SENTENCES["staff"]))
+        labels.append(["nothing to improve"])
+    return texts, labels
+
+
+def test_the_same_word_at_the_start_and_at_the_end_can_mean_different_themes(monkeypatch):
+    texts, labels = _nothing_first_answers()
+    assert len(texts) >= PHRASES_MIN_ITEMS
+    learnt = train(texts, labels, random_state=0)
+    assert learnt.featuriser.edges
+    opening = ["Nothing, " + sentence for sentence in THEME_SENTENCES["staff"]]
+    closing = [sentence + " and nothing is done" for sentence in THEME_SENTENCES["staff"]]
+    for offered, item in zip(learnt.suggest(opening), opening):
+        assert offered[0].theme == "nothing to improve"
+        assert "nothing" in offered[0].words  # the opening word is shown as the reason
+    for offered in learnt.suggest(closing):
+        assert offered[0].theme == "staff"
+    # Without the start and end as features, "nothing" anywhere reads as "nothing to improve".
+    monkeypatch.setattr(suggester_module, "_edge_terms", lambda stems: [])
+    blind = train(texts, labels, random_state=0)
+    assert all(offered[0].theme == "nothing to improve" for offered in blind.suggest(closing))
 
 
 def test_evaluate_on_a_hand_worked_example():
