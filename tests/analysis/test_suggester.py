@@ -196,9 +196,12 @@ def test_how_an_item_starts_and_ends_are_features_of_their_own():
     stems = ["noth", "realli", "", "the", "staff", "were", "love"]
     stops = [False, False, True, True, False, True, False]
     terms = _word_terms(stems, stops, edges=True)
-    # The first one, two and three words (stopwords and punctuation aside: they are the start
-    # as written) and the last word, marked so that none is mistaken for a word or a pair.
-    assert {"^ noth", "^ noth realli", "^ noth realli the", "love $"} <= set(terms)
+    # The first one and two words (no further: punctuation ends the opening), the content
+    # words before the first punctuation, and the last word, marked so that none is mistaken
+    # for a word or a pair.
+    edges = {term for term in terms if "^" in term or "$" in term}
+    assert edges == {"^ noth", "^ noth realli", "^: noth", "^: realli", "love $"}
+    assert "^ the staff were" in _word_terms(stems[3:], stops[3:], edges=True)
     assert not [term for term in _word_terms(stems, stops) if "^" in term or "$" in term]
     assert _word_terms([], [], edges=True) == []
 
@@ -226,7 +229,7 @@ def test_the_same_word_at_the_start_and_at_the_end_can_mean_different_themes(mon
     for offered in learnt.suggest(closing):
         assert offered[0].theme == "staff"
     # Without the start and end as features, "nothing" anywhere reads as "nothing to improve".
-    monkeypatch.setattr(suggester_module, "_edge_terms", lambda stems: [])
+    monkeypatch.setattr(suggester_module, "_edge_terms", lambda stems, stops: [])
     blind = train(texts, labels, random_state=0)
     assert all(offered[0].theme == "nothing to improve" for offered in blind.suggest(closing))
 
