@@ -292,6 +292,18 @@ class Suggester:
         document_slot: dict[int, int] = {}
         pointers = [0]
         members: list[int] = []
+
+        def credit(key, shown: str, seen: set[int], kind: list, source) -> None:
+            """Count a contributor for this item once: made on first sight (into `kind`, a word or a feature), shown as `shown`."""
+            contributor = contributors.get(key)
+            if contributor is None:
+                contributor = contributors[key] = len(surface_of)
+                surface_of.append(surfaces.setdefault(shown, len(surfaces)))
+                kind.append((contributor, source))
+            if contributor not in seen:
+                seen.add(contributor)
+                members.append(contributor)
+
         for row in dict.fromkeys(rows.tolist()):
             document_slot[row] = len(pointers) - 1
             seen: set[int] = set()
@@ -302,30 +314,15 @@ class Suggester:
                     continue
                 stem, _, stop = featuriser._entry(piece)
                 if not stop:
-                    contributor = contributors.get(piece)
-                    if contributor is None:
-                        contributor = contributors[piece] = len(surface_of)
-                        surface_of.append(surfaces.setdefault(piece, len(surfaces)))
-                        words.append((contributor, piece))
-                    if contributor not in seen:
-                        seen.add(contributor)
-                        members.append(contributor)
+                    credit(piece, piece, seen, words, piece)
                 if previous is not None and not (stop and previous[2]):
                     feature = vocabulary.get(f"{previous[1]} {stem}")
                     if feature is not None:
                         # Keyed by what is written too: "a caring" and "a carer" share a stem pair,
                         # and each item must be shown its own words.
-                        key = (feature, previous[0], piece)
-                        contributor = contributors.get(key)
-                        if contributor is None:
-                            shown = " ".join(word for word, is_stop in ((previous[0], previous[2]), (piece, stop))
-                                             if not is_stop)
-                            contributor = contributors[key] = len(surface_of)
-                            surface_of.append(surfaces.setdefault(shown, len(surfaces)))
-                            pairs.append((contributor, feature))
-                        if contributor not in seen:
-                            seen.add(contributor)
-                            members.append(contributor)
+                        shown = " ".join(word for word, is_stop in ((previous[0], previous[2]), (piece, stop))
+                                         if not is_stop)
+                        credit((feature, previous[0], piece), shown, seen, pairs, feature)
                 previous = (piece, stem, stop)
             # How the item starts and ends pushes for the words it names.
             written = documents[row] if featuriser.edges else []
@@ -334,18 +331,9 @@ class Suggester:
                 feature = vocabulary.get(name)
                 if feature is None:
                     continue
-                key = (feature, *(written[position] for position in positions))
-                contributor = contributors.get(key)
-                if contributor is None:
-                    shown = " ".join(written[position] for position in positions if not entries[position][2])
-                    if not shown:
-                        continue  # only stopwords ("^ the"): nothing an officer could check
-                    contributor = contributors[key] = len(surface_of)
-                    surface_of.append(surfaces.setdefault(shown, len(surfaces)))
-                    pairs.append((contributor, feature))
-                if contributor not in seen:
-                    seen.add(contributor)
-                    members.append(contributor)
+                shown = " ".join(written[position] for position in positions if not entries[position][2])
+                if shown:  # not only stopwords ("^ the"): something an officer can check
+                    credit((feature, *(written[position] for position in positions)), shown, seen, pairs, feature)
             pointers.append(len(members))
         # Each contributor's push on every theme, from its stem or pair (words) and its grams (characters).
         word_push = np.zeros((len(surface_of), len(self.themes)), dtype=np.float32)
