@@ -103,19 +103,16 @@ CONTEXT_WEIGHT = 1.0
 # Marks of an item's start and end in its edge features ("^ noth", "staff $"); a stem is letters
 # and digits only, so none can be part of one.
 EDGE_START, EDGE_END, EDGE_LEAD = "^", "$", "^:"
-# How the item starts (its first 1..EDGE_HEAD stems) and ends (its last stem) are features too. On
-# the NHS comments this raised micro-F1 by 1-2 points: held-out, seeds 0-2, 0.632/0.636/0.629 ->
-# 0.654/0.644/0.645 (cross-validated 0.621/0.619/0.620 -> 0.634/0.633/0.635), and on trusts never
-# trained on (9 categories) 0.601/0.648/0.764 -> 0.600/0.662/0.781. The first two stems alone
-# did as well held-out and 0.1 point worse cross-validated; the last two added nothing; every
-# sentence's start instead of the item's cost 1 point.
+# How the item starts and ends are features too (`_edge_terms`): its first 1..EDGE_HEAD stems and
+# the content stems among its first LEAD_WORDS words, both before the first punctuation, and its
+# last stem. On the NHS comments (`evaluate-tagging`, seeds 0-2) held-out micro-F1 went from
+# 0.632/0.636/0.629 to 0.657/0.662/0.656 (cross-validated 0.621/0.619/0.620 -> 0.646/0.642/0.645),
+# and on trusts never trained on (9 categories) from 0.601/0.648/0.764 to 0.621/0.671/0.791.
+# Variants, cross-validated: the first two stems alone 0.1 point worse; the last two stems no
+# better; opening words without the first and last stems 1 point worse; 4 or 6 opening words as
+# good as 5; opening words across punctuation, or their pairs too, 0.3 worse; every sentence's
+# start instead of the item's 1 point worse.
 EDGE_HEAD = 3
-# The content stems of an item's opening words (before the first punctuation, at most this many
-# words in) are features of their own as well, and the first stems stop at that punctuation too.
-# With the above, on the same comments: held-out 0.654/0.644/0.645 -> 0.657/0.662/0.656,
-# cross-validated 0.634/0.633/0.635 -> 0.646/0.642/0.645. Opening words alone, without the
-# first stems and the last, did 1 point worse; 4 or 6 words as well as 5; the first 5 words
-# across punctuation, or their pairs too, 0.3 points worse.
 LEAD_WORDS = 5
 # Items are featurised and scored this many at a time, to bound memory.
 CHUNK = 5_000
@@ -275,8 +272,9 @@ class Suggester:
         A word's push is what its own features add to the theme's decision
         value: its stem's and its character grams' weight x idf, over the
         item's norm of each block. A pair of stems ("too long"), and how the
-        item starts and ends, push for the words shown for them. Only words whose push is positive are shown,
-        strongest first, and none below EXPLANATION_FLOOR of the strongest.
+        item starts and ends, push for the words shown for them. Only words
+        whose push is positive are shown, strongest first, and none below
+        EXPLANATION_FLOOR of the strongest.
         Done for all pairs at once with array operations: this is most of the
         cost of suggesting.
         """
@@ -308,11 +306,17 @@ class Suggester:
             document_slot[row] = len(pointers) - 1
             seen: set[int] = set()
             previous = None
+            stems: list[str] = []
+            stops: list[bool] = []
             for piece in documents[row]:
                 if not piece:
                     previous = None
+                    stems.append("")
+                    stops.append(True)
                     continue
                 stem, _, stop = featuriser._entry(piece)
+                stems.append(stem)
+                stops.append(stop)
                 if not stop:
                     credit(piece, piece, seen, words, piece)
                 if previous is not None and not (stop and previous[2]):
@@ -325,13 +329,12 @@ class Suggester:
                         credit((feature, previous[0], piece), shown, seen, pairs, feature)
                 previous = (piece, stem, stop)
             # How the item starts and ends pushes for the words it names.
-            written = documents[row] if featuriser.edges else []
-            entries = [featuriser._entry(piece) if piece else ("", None, True) for piece in written]
-            for name, positions in _edge_terms([stem for stem, _, _ in entries], [stop for _, _, stop in entries]):
+            written = documents[row]
+            for name, positions in _edge_terms(stems, stops) if featuriser.edges else ():
                 feature = vocabulary.get(name)
                 if feature is None:
                     continue
-                shown = " ".join(written[position] for position in positions if not entries[position][2])
+                shown = " ".join(written[position] for position in positions if not stops[position])
                 if shown:  # not only stopwords ("^ the"): something an officer can check
                     credit((feature, *(written[position] for position in positions)), shown, seen, pairs, feature)
             pointers.append(len(members))
@@ -427,7 +430,7 @@ class Suggester:
 
 
 class _Featuriser:
-    """TF-IDF of word stems and adjacent stem pairs, and of character grams: 3-5 within content words, or (with `phrases`) PHRASE_NGRAMS of the whole text.
+    """TF-IDF of word stems, adjacent stem pairs and (with `edges`) how the item starts and ends, and of character grams: 3-5 within content words, or (with `phrases`) PHRASE_NGRAMS of the whole text.
 
     Each block is sublinear-tf, smoothed-idf and L2-normalised (as scikit-learn's
     TfidfVectorizer does); the blocks sit side by side. Each distinct word's stem
@@ -713,13 +716,14 @@ def _word_terms(stems: list[str], stops: list[bool], edges: bool = False) -> lis
 
 
 def _edge_terms(stems: list[str], stops: list[bool]) -> list[tuple[str, tuple[int, ...]]]:
-    """How the item starts and ends, marked as such: its first one, two and three stems and the content stems among its opening words, and its last stem.
+    """How the item starts and ends, marked as such: its first stems, the content stems among its opening words, and its last stem.
 
     `stems` and `stops` are the item's, with "" where punctuation breaks the
     text. Each feature comes with the positions of the words it names, side by
     side in the text. The opening words are those before the first break, at
-    most LEAD_WORDS of them: a comment's opening usually names its subject ("the staff on the
-    ward were...", "parking, again"). Stopwords count in the first stems:
+    most LEAD_WORDS of them, and the first 1..EDGE_HEAD stems are among them:
+    a comment's opening usually names its subject ("the staff on the ward
+    were...", "parking, again"). Stopwords count in the first stems:
     "nothing" starting an answer to "what could be better?" ("^ noth") is not
     "nothing" later on ("nothing was done"), and "i was" opens a story as "the
     staff" opens a verdict. The markers cannot occur in a stem.
